@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Dca.Kubernetes.Models;
+
+namespace Dca.Kubernetes.Client;
+
+public sealed partial class KubernetesClient
+{
+    /// <summary>GET one object; throws <see cref="KubernetesApiException"/> (IsNotFound) when absent.</summary>
+    public async Task<T> GetAsync<T>(ResourceKind<T> kind, string? ns, string name, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        using var response = await SendAsync(
+            () => Request(HttpMethod.Get, kind.ObjectPath(ns, name), kind.Accept(list: false)),
+            "get", Describe(kind, ns, name), streaming: false, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, cancellationToken);
+    }
+
+    /// <summary>GET one object, or null when it does not exist.</summary>
+    public async Task<T?> TryGetAsync<T>(ResourceKind<T> kind, string? ns, string name, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        try
+        {
+            return await GetAsync(kind, ns, name, cancellationToken);
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One page of a list, parsed off the response stream.</summary>
+    public async Task<KubeList<T>> ListPageAsync<T>(ResourceKind<T> kind, ListOptions options, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        var path = kind.CollectionPath(options.Namespace) + Query(
+            ("labelSelector", options.LabelSelector),
+            ("fieldSelector", options.FieldSelector),
+            ("limit", options.Limit > 0 ? options.Limit.ToString(CultureInfo.InvariantCulture) : null),
+            ("continue", options.Continue),
+            ("resourceVersion", options.Continue is null ? options.ResourceVersion : null));
+        using var response = await SendAsync(
+            () => Request(HttpMethod.Get, path, kind.Accept(list: true)),
+            "list", Describe(kind, options.Namespace, null), streaming: false, cancellationToken);
+        return await ReadAsync(response, kind.ListType, cancellationToken);
+    }
+
+    /// <summary>Every item of a list, page by page, and the resourceVersion of the whole list.</summary>
+    public async Task<(List<T> Items, string ResourceVersion)> ListAllAsync<T>(ResourceKind<T> kind, ListOptions options, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        var items = new List<T>();
+        var page = options;
+        while (true)
+        {
+            var list = await ListPageAsync(kind, page, cancellationToken);
+            if (list.Items is { } pageItems)
+            {
+                items.AddRange(pageItems);
+            }
+            if (string.IsNullOrEmpty(list.Metadata.Continue))
+            {
+                return (items, list.Metadata.ResourceVersion ?? "");
+            }
+            page = page with { Continue = list.Metadata.Continue };
+        }
+    }
+
+    public Task<T> CreateAsync<T>(ResourceKind<T> kind, T item, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject =>
+        WriteAsync(HttpMethod.Post, kind, kind.CollectionPath(item.Metadata.Namespace), item, "create", cancellationToken);
+
+    /// <summary>PUT with the object's resourceVersion: a concurrent change makes it fail with 409 Conflict.</summary>
+    public Task<T> UpdateAsync<T>(ResourceKind<T> kind, T item, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject =>
+        WriteAsync(HttpMethod.Put, kind, kind.ObjectPath(item.Metadata.Namespace, item.Metadata.Name), item, "update", cancellationToken);
+
+    public async Task DeleteAsync<T>(ResourceKind<T> kind, string? ns, string name, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        using var response = await SendAsync(
+            () => Request(HttpMethod.Delete, kind.ObjectPath(ns, name), "application/json"),
+            "delete", Describe(kind, ns, name), streaming: false, cancellationToken);
+    }
+
+    /// <summary>The API server's <c>/version</c>.</summary>
+    public async Task<ServerVersion> GetServerVersionAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => Request(HttpMethod.Get, "/version", "application/json"),
+            "get", "/version", streaming: false, cancellationToken);
+        return await ReadAsync(response, KubernetesJsonContext.Default.ServerVersion, cancellationToken);
+    }
+
+    /// <summary>GET a non-resource path (e.g. <c>/readyz</c>, <c>/apis/discovery.k8s.io/v1</c>) as text.</summary>
+    public async Task<string> GetTextAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => Request(HttpMethod.Get, path, "application/json, */*"),
+            "get", path, streaming: false, cancellationToken);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    private async Task<T> WriteAsync<T>(HttpMethod method, ResourceKind<T> kind, string path, T item, string verb, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(item, kind.ItemType);
+        using var response = await SendAsync(() =>
+        {
+            var request = Request(method, path, "application/json");
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            return request;
+        }, verb, Describe(kind, item.Metadata.Namespace, item.Metadata.Name), streaming: false, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, cancellationToken);
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, string accept)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        return request;
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken)
+            ?? throw new JsonException($"the API server answered null for {typeof(T).Name}");
+    }
+
+    private static string Describe<T>(ResourceKind<T> kind, string? ns, string? name) where T : class, IKubernetesObject =>
+        kind.DisplayName
+        + (name is null ? "" : "/" + name)
+        + (kind.Namespaced ? (string.IsNullOrEmpty(ns) ? " in all namespaces" : $" in namespace {ns}") : "");
+}

@@ -1,0 +1,26 @@
+namespace Dca.Kubernetes.Client;
+
+/// <summary>How the client paces and retries its requests.</summary>
+public sealed record KubernetesClientOptions
+{
+    /// <summary>Sustained requests per second to the API server (watches count once, when opened). Default 50.</summary>
+    public double Qps { get; init; } = 50;
+
+    /// <summary>Requests allowed in a burst above <see cref="Qps"/>. Default 100.</summary>
+    public int Burst { get; init; } = 100;
+
+    /// <summary>Attempts for a request answered 429 or 5xx (or failing to connect), the first included. Default 5.</summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>First retry delay; doubles per attempt with full jitter. Default 250 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest retry delay, and the cap on a server's Retry-After. Default 30 s.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time limit for one non-watch request (a list page included). Default 60 s.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The User-Agent, e.g. <c>dca/0.1.0</c>; the simulator's audit tells clients apart by it.</summary>
+    public string UserAgent { get; init; } = "dca-kubernetes/0.1";
+}

@@ -1,0 +1,85 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Dca.Kubernetes.Config;
+
+/// <summary>
+/// One kubeconfig file as named maps of clusters, users and contexts. Parsed with YamlDotNet's
+/// representation model (a plain node tree, no reflection, so it is safe for native AOT).
+/// </summary>
+internal sealed class KubeConfigDocument
+{
+    public required string Path { get; init; }
+
+    public string? CurrentContext { get; init; }
+
+    public Dictionary<string, YamlMappingNode> Clusters { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, YamlMappingNode> Users { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, YamlMappingNode> Contexts { get; } = new(StringComparer.Ordinal);
+
+    public static KubeConfigDocument Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new KubeConfigException($"kubeconfig {path}: cannot be read: {ex.Message}", ex);
+        }
+        return Parse(text, path);
+    }
+
+    public static KubeConfigDocument Parse(string text, string path)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            throw new KubeConfigException($"kubeconfig {path}: not valid YAML at line {ex.Start.Line}: {ex.Message}", ex);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            // An empty file is a valid, empty kubeconfig (kubectl treats it so).
+            return new KubeConfigDocument { Path = path };
+        }
+        var doc = new KubeConfigDocument { Path = path, CurrentContext = Scalar(root, "current-context") };
+        ReadNamed(root, "clusters", "cluster", doc.Clusters, path);
+        ReadNamed(root, "users", "user", doc.Users, path);
+        ReadNamed(root, "contexts", "context", doc.Contexts, path);
+        return doc;
+    }
+
+    private static void ReadNamed(YamlMappingNode root, string listKey, string itemKey, Dictionary<string, YamlMappingNode> into, string path)
+    {
+        if (Child(root, listKey) is not { } node || node is YamlScalarNode { Value: null or "" or "null" })
+        {
+            return;
+        }
+        if (node is not YamlSequenceNode list)
+        {
+            throw new KubeConfigException($"kubeconfig {path}: field {listKey} must be a list");
+        }
+        foreach (var item in list)
+        {
+            if (item is not YamlMappingNode entry || Scalar(entry, "name") is not { Length: > 0 } name)
+            {
+                throw new KubeConfigException($"kubeconfig {path}: every entry of {listKey} needs a name");
+            }
+            // Within one file the first definition wins, as in client-go's merge.
+            into.TryAdd(name, Child(entry, itemKey) as YamlMappingNode ?? new YamlMappingNode());
+        }
+    }
+
+    public static YamlNode? Child(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    public static string? Scalar(YamlMappingNode map, string key) =>
+        Child(map, key) is YamlScalarNode { Value: { } v } && v is not ("null" or "~") ? v : null;
+}

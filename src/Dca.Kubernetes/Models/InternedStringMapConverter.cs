@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dca.Kubernetes.Models;
+
+/// <summary>
+/// Reads label maps with their keys and short values interned: 150,000 pods share a few hundred
+/// label keys and values (<c>app</c>, <c>pod-template-hash</c>, ...), so the store keeps one copy of each.
+/// The pool is bounded; past the bound strings are kept as read.
+/// </summary>
+public sealed class InternedStringMapConverter : JsonConverter<Dictionary<string, string>>
+{
+    private const int MaxPooled = 20_000;
+    private const int MaxInternedLength = 64;
+    private static readonly ConcurrentDictionary<string, string> s_pool = new(StringComparer.Ordinal);
+
+    public override Dictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("expected a JSON object of strings");
+        }
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var key = Intern(reader.GetString()!);
+            reader.Read();
+            var value = reader.TokenType == JsonTokenType.Null ? "" : Intern(reader.GetString()!);
+            map[key] = value;
+        }
+        map.TrimExcess();
+        return map;
+    }
+
+    public override void Write(Utf8JsonWriter writer, Dictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (k, v) in value)
+        {
+            writer.WriteString(k, v);
+        }
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Returns the pooled copy of <paramref name="value"/>.</summary>
+    public static string Intern(string value)
+    {
+        if (value.Length > MaxInternedLength)
+        {
+            return value;
+        }
+        if (s_pool.TryGetValue(value, out var pooled))
+        {
+            return pooled;
+        }
+        return s_pool.Count < MaxPooled ? s_pool.GetOrAdd(value, value) : value;
+    }
+}

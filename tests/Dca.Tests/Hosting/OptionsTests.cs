@@ -1,0 +1,103 @@
+using Dca.Hosting;
+
+namespace Dca.Tests.Hosting;
+
+public class OptionsTests
+{
+    private static OptionSource Source(Dictionary<string, string>? env = null, params string[] args)
+    {
+        var commandLine = CommandLine.Parse(args, DcaOptions.Definitions);
+        return new OptionSource(commandLine.Flags, env ?? []);
+    }
+
+    [Fact]
+    public void Load_NoSettings_UsesDatadogDefaultPorts()
+    {
+        var options = DcaOptions.Load(Source());
+
+        Assert.Equal(5005, options.CommandPortNumber);
+        Assert.Equal(5556, options.HealthPortNumber);
+        Assert.Equal(5000, options.MetricsPortNumber);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, options.Logging.Level);
+        Assert.False(options.Logging.Json);
+    }
+
+    [Fact]
+    public void Load_EnvironmentVariables_AreRead()
+    {
+        var options = DcaOptions.Load(Source(new() { ["DD_HEALTH_PORT"] = "6000", ["DD_LOG_LEVEL"] = "WARN", ["DD_LOG_FORMAT_JSON"] = "true" }));
+
+        Assert.Equal(6000, options.HealthPortNumber);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, options.Logging.Level);
+        Assert.True(options.Logging.Json);
+    }
+
+    [Fact]
+    public void Load_FlagAndEnvironment_FlagWins()
+    {
+        var options = DcaOptions.Load(Source(new() { ["DD_HEALTH_PORT"] = "6000" }, "--health-port=7000"));
+
+        Assert.Equal(7000, options.HealthPortNumber);
+    }
+
+    [Theory]
+    [InlineData("DD_HEALTH_PORT", "abc", "invalid DD_HEALTH_PORT=\"abc\"")]
+    [InlineData("DD_HEALTH_PORT", "70000", "invalid DD_HEALTH_PORT=\"70000\"")]
+    [InlineData("DD_LOG_LEVEL", "loud", "invalid DD_LOG_LEVEL=\"loud\": expected one of")]
+    [InlineData("DD_LOG_FORMAT_JSON", "maybe", "invalid DD_LOG_FORMAT_JSON=\"maybe\": expected true or false")]
+    [InlineData("DD_BIND_HOST", "not-an-ip", "invalid DD_BIND_HOST=\"not-an-ip\": expected an IP address")]
+    public void Load_BadValue_ThrowsNamingTheOption(string variable, string value, string expected)
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { [variable] = value })));
+
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Load_BadFlag_NamesTheFlag()
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(null, "--health-port", "x")));
+
+        Assert.StartsWith("invalid --health-port=\"x\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SamePortTwice_Fails()
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { ["DD_HEALTH_PORT"] = "5005" })));
+
+        Assert.Contains("must differ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownFlag_Fails()
+    {
+        var ex = Assert.Throws<OptionException>(() => CommandLine.Parse(["--nope"], DcaOptions.Definitions));
+
+        Assert.Equal("unknown flag --nope (see --help)", ex.Message);
+    }
+
+    [Fact]
+    public void Invalid_SecretOption_NeverEchoesTheValue()
+    {
+        var secret = new OptionDefinition("DD_API_KEY", null, null, "key", IsSecret: true);
+
+        var ex = OptionException.Invalid(secret, "s3cr3t-value", "too short");
+
+        Assert.DoesNotContain("s3cr3t-value", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("invalid DD_API_KEY: too short", ex.Message);
+    }
+
+    [Fact]
+    public void Help_ListsEveryOptionWithDefault()
+    {
+        var help = AgentProgram.Help(new AgentDescription("dca", "summary", ["dca [options]"]), DcaOptions.Definitions);
+
+        foreach (var option in DcaOptions.Definitions)
+        {
+            Assert.Contains(option.EnvironmentVariable ?? "--" + option.Flag, help, StringComparison.Ordinal);
+        }
+        Assert.Contains("(default: 5005)", help, StringComparison.Ordinal);
+    }
+}
