@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dca.Sim.Faults;
+using Dca.Sim.Store;
+
+namespace Dca.Sim.Api;
+
+/// <summary>
+/// The simulator's own endpoints under <c>/sim/</c> (same bearer tokens): <c>GET state</c>,
+/// <c>GET|POST|PUT faults</c>, <c>POST compact</c>, <c>GET audit</c>, <c>DELETE audit</c>.
+/// </summary>
+internal sealed class AdminEndpoints(ApiContext api)
+{
+    public async Task HandleAsync(HttpContext ctx, string path)
+    {
+        switch (ctx.Request.Method, path)
+        {
+            case ("GET", "/sim/state"):
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteState);
+                break;
+            case ("GET", "/sim/faults"):
+                await DiscoveryDocuments.WriteJsonAsync(ctx, w => WriteFaults(w, api.Faults.Settings));
+                break;
+            case ("POST" or "PUT", "/sim/faults"):
+                using (var buffer = new MemoryStream())
+                {
+                    await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+                    var patch = JsonNode.Parse(buffer.ToArray()) as JsonObject ?? throw StatusException.BadRequest("faults must be a JSON object");
+                    api.Faults.Settings = ApplyFaults(ctx.Request.Method == "PUT" ? FaultSettings.None : api.Faults.Settings, patch);
+                }
+                await DiscoveryDocuments.WriteJsonAsync(ctx, w => WriteFaults(w, api.Faults.Settings));
+                break;
+            case ("POST", "/sim/compact"):
+                api.Store.Compact();
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteState);
+                break;
+            case ("GET", "/sim/audit"):
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteAudit);
+                break;
+            case ("DELETE", "/sim/audit"):
+                api.Audit.Clear();
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteAudit);
+                break;
+            default:
+                throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+        }
+    }
+
+    /// <summary>Reads the JSON fault switches (camelCase names, each optional) over <paramref name="current"/>.</summary>
+    public static FaultSettings ApplyFaults(FaultSettings current, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            current = key switch
+            {
+                "errorRate" => current with { ErrorRate = Rate(key, value) },
+                "throttleRate" => current with { ThrottleRate = Rate(key, value) },
+                "retryAfterSeconds" => current with { RetryAfterSeconds = Whole(key, value) },
+                "watchDropSeconds" => current with { WatchDropSeconds = Whole(key, value) },
+                "watchStall" => current with { WatchStall = value?.GetValueKind() == JsonValueKind.True },
+                "latencyMs" => current with { LatencyMilliseconds = Whole(key, value) },
+                _ => throw StatusException.BadRequest($"unknown fault \"{key}\""),
+            };
+        }
+        return current;
+    }
+
+    private static double Rate(string key, JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<double>(out var d) && d is >= 0 and <= 1
+            ? d
+            : throw StatusException.BadRequest($"{key} must be a number between 0 and 1");
+
+    private static int Whole(string key, JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<int>(out var n) && n >= 0
+            ? n
+            : throw StatusException.BadRequest($"{key} must be a non-negative integer");
+
+    public static void WriteFaults(Utf8JsonWriter w, FaultSettings f)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("errorRate", f.ErrorRate);
+        w.WriteNumber("throttleRate", f.ThrottleRate);
+        w.WriteNumber("retryAfterSeconds", f.RetryAfterSeconds);
+        w.WriteNumber("watchDropSeconds", f.WatchDropSeconds);
+        w.WriteBoolean("watchStall", f.WatchStall);
+        w.WriteNumber("latencyMs", f.LatencyMilliseconds);
+        w.WriteEndObject();
+    }
+
+    private void WriteState(Utf8JsonWriter w)
+    {
+        var store = api.Store;
+        w.WriteStartObject();
+        w.WriteString("resourceVersion", store.ResourceVersion.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("compactedResourceVersion", store.CompactedResourceVersion.ToString(CultureInfo.InvariantCulture));
+        w.WriteNumber("historyCapacity", store.HistoryCapacity);
+        w.WriteStartObject("counts");
+        foreach (var t in store.Types)
+        {
+            w.WriteNumber(t.GroupResource, store.Count(t));
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("watches");
+        foreach (var t in store.Types)
+        {
+            w.WriteNumber(t.GroupResource, store.WatcherCount(t));
+        }
+        w.WriteEndObject();
+        w.WritePropertyName("faults");
+        WriteFaults(w, api.Faults.Settings);
+        w.WriteNumber("injectedErrors", api.Faults.InjectedErrors);
+        w.WriteNumber("injectedThrottles", api.Faults.InjectedThrottles);
+        if (api.ScenarioState?.Invoke() is { } scenario)
+        {
+            w.WriteStartObject("scenario");
+            foreach (var (key, value) in scenario)
+            {
+                w.WriteNumber(key, value);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    private void WriteAudit(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("entries");
+        foreach (var e in api.Audit.Snapshot())
+        {
+            w.WriteStartObject();
+            w.WriteString("identity", e.Identity);
+            w.WriteString("userAgent", e.UserAgent);
+            w.WriteString("verb", e.Verb);
+            w.WriteString("group", e.Group);
+            w.WriteString("resource", e.Resource);
+            w.WriteString("namespace", e.Namespace);
+            w.WriteNumber("count", e.Count);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

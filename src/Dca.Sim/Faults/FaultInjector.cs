@@ -1,0 +1,43 @@
+using Dca.Sim.Store;
+
+namespace Dca.Sim.Faults;
+
+/// <summary>Holds the current fault settings (swapped whole) and decides, per request, whether to fail it.</summary>
+internal sealed class FaultInjector(FaultSettings initial)
+{
+    private FaultSettings _settings = initial;
+    private long _errors;
+    private long _throttles;
+
+    public FaultSettings Settings
+    {
+        get => Volatile.Read(ref _settings);
+        set => Volatile.Write(ref _settings, value);
+    }
+
+    public long InjectedErrors => Interlocked.Read(ref _errors);
+
+    public long InjectedThrottles => Interlocked.Read(ref _throttles);
+
+    /// <summary>The failure to answer with, or null to serve the request.</summary>
+    public StatusException? Roll()
+    {
+        var s = Settings;
+        if (s.ErrorRate > 0 && Random.Shared.NextDouble() < s.ErrorRate)
+        {
+            // Alternate the two codes a struggling API server (or its load balancer) returns.
+            return Interlocked.Increment(ref _errors) % 2 == 0
+                ? new StatusException(503, "ServiceUnavailable", "the server is currently unable to handle the request (injected fault)")
+                : new StatusException(500, "InternalError", "Internal error occurred: injected fault");
+        }
+        if (s.ThrottleRate > 0 && Random.Shared.NextDouble() < s.ThrottleRate)
+        {
+            Interlocked.Increment(ref _throttles);
+            return new StatusException(429, "TooManyRequests", "Too many requests, please try again later.")
+            {
+                RetryAfterSeconds = s.RetryAfterSeconds,
+            };
+        }
+        return null;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Dca.Sim.Faults;
+
+/// <summary>
+/// The fault switches, all off by default. They apply to resource requests (not to discovery or
+/// the <c>/sim/</c> admin endpoints), so a client sees them exactly where an overloaded or flaky
+/// API server would hurt it.
+/// </summary>
+public sealed record FaultSettings
+{
+    /// <summary>No faults.</summary>
+    public static FaultSettings None { get; } = new();
+
+    /// <summary>Fraction of requests (0..1) answered 500 InternalError or 503 ServiceUnavailable.</summary>
+    public double ErrorRate { get; init; }
+
+    /// <summary>Fraction of requests (0..1) answered 429 TooManyRequests with Retry-After.</summary>
+    public double ThrottleRate { get; init; }
+
+    /// <summary>The Retry-After seconds of 429 answers (default 1).</summary>
+    public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>When positive, every watch connection is dropped (aborted, no clean end) after this many seconds.</summary>
+    public int WatchDropSeconds { get; init; }
+
+    /// <summary>When true, watches keep their connection open but send no more bytes.</summary>
+    public bool WatchStall { get; init; }
+
+    /// <summary>Milliseconds added before every resource request is answered.</summary>
+    public int LatencyMilliseconds { get; init; }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+using Dca.Sim.Api;
+using Dca.Sim.Scenarios;
+using Dca.Sim.Store;
+
+namespace Dca.Sim.Kubelet;
+
+/// <summary>
+/// Every simulated node's kubelet behind one port: the connection's local address (127.1.x.y)
+/// says which node was dialled. Serves <c>/pods</c>, <c>/stats/summary</c>, <c>/healthz</c> with
+/// bearer-token authentication, like a kubelet with webhook authentication.
+/// </summary>
+internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthenticator tokens, TimeProvider time)
+{
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        var local = ctx.Connection.LocalIpAddress ?? IPAddress.None;
+        var index = ClusterModel.NodeIndex(local);
+        var model = scenario.Scenario?.Model;
+        if (model is null || index < 0 || index >= model.Nodes.Count)
+        {
+            ctx.Response.StatusCode = 404;
+            await ctx.Response.WriteAsync($"no simulated node at {local}\n", ctx.RequestAborted);
+            return;
+        }
+        if (tokens.Authenticate(ctx.Request) is null)
+        {
+            ctx.Response.StatusCode = 401;
+            await ctx.Response.WriteAsync("Unauthorized", ctx.RequestAborted);
+            return;
+        }
+        await ServeAsync(ctx, model.Nodes[index], ctx.Request.Path.Value ?? "/");
+    }
+
+    /// <summary>Answers a kubelet path for a node (also used by the API server's nodes/proxy).</summary>
+    public async Task ServeAsync(HttpContext ctx, NodeSpec node, string path)
+    {
+        var current = scenario.Scenario!;
+        switch (path.TrimEnd('/'))
+        {
+            case "/healthz":
+                ctx.Response.ContentType = "text/plain";
+                await ctx.Response.WriteAsync("ok", ctx.RequestAborted);
+                return;
+            case "/pods":
+                ctx.Response.ContentType = "application/json";
+                using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { SkipValidation = true }))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("kind", "PodList");
+                    w.WriteString("apiVersion", "v1");
+                    w.WriteStartObject("metadata");
+                    w.WriteEndObject();
+                    w.WriteStartArray("items");
+                    foreach (var pod in current.KubeletPods(node))
+                    {
+                        w.WriteRawValue(pod.Span, skipInputValidation: true);
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted);
+                return;
+            case "/stats/summary":
+                ctx.Response.ContentType = "application/json";
+                using (var w = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { SkipValidation = true }))
+                {
+                    StatsSummaryWriter.Write(w, node, current.KubeletPodIdentities(node), time.GetUtcNow());
+                }
+                await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted);
+                return;
+            default:
+                ctx.Response.StatusCode = 404;
+                await ctx.Response.WriteAsync("404 page not found\n", ctx.RequestAborted);
+                return;
+        }
+    }
+
+    /// <summary>The API server's <c>/api/v1/nodes/{name}/proxy/{path}</c>.</summary>
+    public async Task ProxyAsync(HttpContext ctx, string nodeName, string path)
+    {
+        var node = scenario.Scenario?.Node(nodeName) ?? throw StatusException.NotFound(ResourceTypes.Nodes, nodeName);
+        await ServeAsync(ctx, node, path);
+    }
+}
+
+/// <summary>The scenario, set once loaded (the kubelet port must be bound before nodes can advertise it).</summary>
+internal sealed class ClusterScenarioHolder
+{
+    public ClusterScenario? Scenario { get; set; }
+}
