@@ -39,7 +39,8 @@ public sealed partial class Simulator : IAsyncDisposable
             identities[token] = name;
         }
         Store = new ObjectStore(options.HistoryCapacity, options.Time, options.Scenario.Seed);
-        _ca = new CertificateAuthority(options.Time);
+        // Certificates live in the real world (clients check them against the wall clock), not in the simulated time.
+        _ca = new CertificateAuthority(TimeProvider.System);
         _api = new ApiContext
         {
             Store = Store,

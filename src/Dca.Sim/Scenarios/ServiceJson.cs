@@ -98,14 +98,17 @@ internal static class ServiceJson
                 w.WriteBoolean("serving", e.Ready);
                 w.WriteBoolean("terminating", false);
                 w.WriteEndObject();
-                w.WriteStartObject("targetRef");
-                w.WriteString("kind", "Pod");
-                w.WriteString("namespace", app.Namespace);
-                w.WriteString("name", e.PodName);
-                w.WriteString("uid", e.PodUid);
-                w.WriteEndObject();
-                w.WriteString("nodeName", e.NodeName);
-                w.WriteString("zone", e.Zone);
+                if (e.PodName.Length > 0)
+                {
+                    w.WriteStartObject("targetRef");
+                    w.WriteString("kind", "Pod");
+                    w.WriteString("namespace", app.Namespace);
+                    w.WriteString("name", e.PodName);
+                    w.WriteString("uid", e.PodUid);
+                    w.WriteEndObject();
+                    w.WriteString("nodeName", e.NodeName);
+                    w.WriteString("zone", e.Zone);
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -154,13 +157,16 @@ internal static class ServiceJson
                         }
                         w.WriteStartObject();
                         w.WriteString("ip", e.Ip);
-                        w.WriteString("nodeName", e.NodeName);
-                        w.WriteStartObject("targetRef");
-                        w.WriteString("kind", "Pod");
-                        w.WriteString("namespace", app.Namespace);
-                        w.WriteString("name", e.PodName);
-                        w.WriteString("uid", e.PodUid);
-                        w.WriteEndObject();
+                        if (e.PodName.Length > 0)
+                        {
+                            w.WriteString("nodeName", e.NodeName);
+                            w.WriteStartObject("targetRef");
+                            w.WriteString("kind", "Pod");
+                            w.WriteString("namespace", app.Namespace);
+                            w.WriteString("name", e.PodName);
+                            w.WriteString("uid", e.PodUid);
+                            w.WriteEndObject();
+                        }
                         w.WriteEndObject();
                     }
                     if (any)

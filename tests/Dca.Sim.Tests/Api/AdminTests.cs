@@ -1,0 +1,74 @@
+using System.Globalization;
+using Dca.Sim.Store;
+using Dca.Sim.Tests.Support;
+
+namespace Dca.Sim.Tests.Api;
+
+public sealed class AdminTests
+{
+    [Fact]
+    public Task State_ReportsCountsAndResourceVersion() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct);
+        using var client = SimHttp.Client(sim);
+        var (status, state) = await SimHttp.GetJsonAsync(client, "/sim/state", ct);
+        Assert.Equal(200, status);
+        Assert.Equal(sim.Store.ResourceVersion.ToString(CultureInfo.InvariantCulture), state.RootElement.GetProperty("resourceVersion").GetString());
+        Assert.Equal(30, state.RootElement.GetProperty("counts").GetProperty("pods").GetInt32());
+        Assert.Equal(3, state.RootElement.GetProperty("counts").GetProperty("nodes").GetInt32());
+        Assert.Equal(0, state.RootElement.GetProperty("faults").GetProperty("errorRate").GetDouble());
+    });
+
+    [Fact]
+    public Task Faults_PostedJson_TakesEffectAndShowsInState() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct);
+        using var client = SimHttp.Client(sim);
+        var (status, _) = await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/faults", """{"throttleRate":1,"retryAfterSeconds":7}""", ct);
+        Assert.Equal(200, status);
+        Assert.Equal((1.0, 7), (sim.Faults.ThrottleRate, sim.Faults.RetryAfterSeconds));
+        Assert.Equal(429, (await SimHttp.GetJsonAsync(client, "/api/v1/pods", ct)).Status);
+        var (_, state) = await SimHttp.GetJsonAsync(client, "/sim/state", ct);
+        Assert.Equal(7, state.RootElement.GetProperty("faults").GetProperty("retryAfterSeconds").GetInt32());
+        Assert.Equal(200, (await SimHttp.SendJsonAsync(client, HttpMethod.Put, "/sim/faults", "{}", ct)).Status);
+        Assert.Equal(200, (await SimHttp.GetJsonAsync(client, "/api/v1/pods", ct)).Status);
+        Assert.Equal(400, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/faults", """{"errorRate":2}""", ct)).Status);
+    });
+
+    [Fact]
+    public Task Compact_Endpoint_ExpiresOlderVersions() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct);
+        using var client = SimHttp.Client(sim);
+        var old = sim.Store.ResourceVersion;
+        sim.Create(ResourceTypes.ConfigMaps, """{"metadata":{"name":"c","namespace":"default"}}""");
+        Assert.Equal(200, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/compact", "{}", ct)).Status);
+        Assert.Equal(sim.Store.ResourceVersion, sim.Store.CompactedResourceVersion);
+        var ex = Assert.Throws<StatusException>(() => sim.Store.Watch(ResourceTypes.ConfigMaps, old.ToString(CultureInfo.InvariantCulture)));
+        Assert.Equal(410, ex.Code);
+    });
+
+    [Fact]
+    public Task Audit_RecordsVerbResourceByIdentityWithoutTokens() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct, o => o with { ExtraTokens = new Dictionary<string, string> { ["dca"] = "dca-secret-token" } });
+        using var admin = SimHttp.Client(sim);
+        using var dca = SimHttp.Client(sim, "dca-secret-token");
+        dca.DefaultRequestHeaders.UserAgent.ParseAdd("datadog-cluster-agent/7.0");
+        await SimHttp.GetJsonAsync(dca, "/api/v1/nodes", ct);
+        await SimHttp.GetJsonAsync(dca, "/api/v1/nodes", ct);
+        await SimHttp.GetJsonAsync(dca, "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler", ct);
+        await SimHttp.GetJsonAsync(admin, "/api/v1/namespaces/default/configmaps", ct);
+        var (_, audit) = await SimHttp.GetJsonAsync(admin, "/sim/audit", ct);
+        var entries = audit.RootElement.GetProperty("entries").EnumerateArray().ToList();
+        var nodes = entries.Single(e => e.GetProperty("identity").GetString() == "dca" && e.GetProperty("resource").GetString() == "nodes");
+        Assert.Equal(("list", 2, "datadog-cluster-agent/7.0"), (nodes.GetProperty("verb").GetString(), nodes.GetProperty("count").GetInt32(), nodes.GetProperty("userAgent").GetString()));
+        var lease = entries.Single(e => e.GetProperty("resource").GetString() == "leases");
+        Assert.Equal(("get", "coordination.k8s.io", "kube-system"), (lease.GetProperty("verb").GetString(), lease.GetProperty("group").GetString(), lease.GetProperty("namespace").GetString()));
+        Assert.Contains(entries, e => e.GetProperty("identity").GetString() == "admin" && e.GetProperty("resource").GetString() == "configmaps");
+        var raw = audit.RootElement.GetRawText();
+        Assert.DoesNotContain("dca-secret-token", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(sim.Token, raw, StringComparison.Ordinal);
+        Assert.Contains(sim.Audit(), e => e.Identity == "dca" && e.Verb == "get" && e.Resource == "leases");
+    });
+}
