@@ -28,14 +28,10 @@ internal sealed record NodeOptions
 
     public static NodeOptions Load(OptionSource source)
     {
-        var bind = source.String(BindHost);
-        if (!System.Net.IPAddress.TryParse(bind, out var address))
-        {
-            throw source.Invalid(BindHost, bind, "expected an IP address");
-        }
+        var address = source.IpAddress(BindHost)!;
         return new NodeOptions
         {
-            HealthPortNumber = source.Port(HealthPort),
+            HealthPortNumber = source.ListenPort(HealthPort),
             BindAddress = address,
             Logging = AgentLogging.Read(source),
         };

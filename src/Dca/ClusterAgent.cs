@@ -1,6 +1,12 @@
+using System.Security.Authentication;
+using System.Text.Json;
+using Dca.Api;
 using Dca.Hosting;
 using Dca.Kubernetes.Client;
 using Dca.Kubernetes.Config;
+using Dca.Metadata;
+using Dca.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Dca;
 
@@ -11,7 +17,7 @@ internal static class ClusterAgent
     {
         if (ctx.CommandLine.Positional.Count > 0)
         {
-            throw new OptionException($"unknown command \"{ctx.CommandLine.Positional[0]}\" (see --help)");
+            return await AgentCommands.RunAsync(ctx);
         }
         var options = DcaOptions.Load(ctx.Options);
         var time = TimeProvider.System;
@@ -24,24 +30,76 @@ internal static class ClusterAgent
         {
             throw new OptionException(ex.Message);
         }
+        var resourcesNamespace = options.ResourcesNamespaceName ?? endpoint.Namespace ?? "default";
+        var certificate = options.TlsCertificatePath is not null
+            ? ServerCertificate.Load(options.TlsCertificatePath, options.TlsKeyPath!)
+            : ServerCertificate.Generate(options.KubernetesServiceName, resourcesNamespace, options.PodAddress, time);
 
         var builder = AgentHost.CreateBuilder(options.Logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Listen(options.BindAddress, options.CommandPortNumber, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate;
+                    // TLS 1.3 minimum, like Datadog's cluster agent; legacy clients can be allowed explicitly.
+                    https.SslProtocols = options.LegacyTls ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls13;
+                });
+            });
             kestrel.Listen(options.BindAddress, options.HealthPortNumber);
+            kestrel.Listen(options.BindAddress, options.MetricsPortNumber);
         });
-        builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton<HealthRegistry>();
-        builder.Services.AddSingleton(sp => new KubernetesClient(endpoint,
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(options);
+        services.AddSingleton<HealthRegistry>();
+        services.AddSingleton<SnapshotHolder>();
+        services.AddSingleton<MetricsRegistry>();
+        services.AddSingleton(new TokenAuthenticator(options.Token));
+        services.AddSingleton(sp => new KubernetesClient(endpoint,
             new KubernetesClientOptions { UserAgent = $"dca/{AgentProgram.ProductVersion.Split('+')[0]}" },
             sp.GetRequiredService<ILoggerFactory>(), time));
-        builder.Services.AddHostedService<ApiServerProbe>();
+        services.AddSingleton<ClusterIdentity>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterIdentity>());
+        services.AddSingleton<MetadataService>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetadataService>());
+        services.AddHostedService<ApiServerProbe>();
+        services.AddSingleton<NodeAgentApi>();
+        services.AddSingleton<AgentStatus>();
 
         await using var app = builder.Build();
+        var metrics = app.Services.GetRequiredService<MetricsRegistry>();
+        var status = app.Services.GetRequiredService<AgentStatus>();
+        metrics.AddCollector(status.Collect);
+        var authenticator = app.Services.GetRequiredService<TokenAuthenticator>();
+        app.MapPort(options.CommandPortNumber, endpoints =>
+        {
+            app.Services.GetRequiredService<NodeAgentApi>().Map(endpoints);
+            endpoints.MapGet("/status", ApiEndpoint.Wrap(
+                ctx => JsonSerializer.SerializeAsync(ctx.Response.Body, status.Report(), StatusJsonContext.Default.StatusReport, ctx.RequestAborted),
+                metrics.Route("status"), authenticator));
+        }, NotFound);
         app.MapHealth(app.Services.GetRequiredService<HealthRegistry>(), options.HealthPortNumber);
+        app.MapPort(options.MetricsPortNumber, endpoints =>
+            endpoints.MapGet("/metrics", (HttpContext c) =>
+            {
+                c.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                return c.Response.WriteAsync(metrics.Render(), c.RequestAborted);
+            }), NotFound);
+
         await app.StartAsync();
         StartupLog.Started(app.Logger, "dca", AgentProgram.ProductVersion, AgentHost.ListeningAddresses(app));
         await app.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>Go's mux answer for an unknown path (PROTOCOL.md §1.1), before any authentication.</summary>
+    private static Task NotFound(HttpContext ctx)
+    {
+        ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        return ctx.Response.WriteAsync("404 page not found\n", ctx.RequestAborted);
     }
 }

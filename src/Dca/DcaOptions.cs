@@ -28,11 +28,65 @@ internal sealed record DcaOptions
 
     public static readonly OptionDefinition ClusterName = new("DD_CLUSTER_NAME", null, null, "Cluster name added to tags and events");
 
+    public static readonly OptionDefinition AuthToken = new("DD_CLUSTER_AGENT_AUTH_TOKEN", null, null,
+        "Bearer token node agents present (at least 32 characters); required", IsSecret: true);
+
+    public static readonly OptionDefinition TlsCertFile = new("DD_CLUSTER_AGENT_TLS_CERT_FILE", "tls-cert-file", null,
+        "PEM certificate of the node-agent API (else a self-signed one is generated at start)");
+
+    public static readonly OptionDefinition TlsKeyFile = new("DD_CLUSTER_AGENT_TLS_KEY_FILE", "tls-key-file", null,
+        "PEM private key matching DD_CLUSTER_AGENT_TLS_CERT_FILE");
+
+    public static readonly OptionDefinition AllowLegacyTls = new("DD_CLUSTER_AGENT_ALLOW_LEGACY_TLS", null, "false",
+        "Accept TLS 1.2 clients (TLS 1.3 is the minimum otherwise)");
+
+    public static readonly OptionDefinition ServiceName = new("DD_CLUSTER_AGENT_KUBERNETES_SERVICE_NAME", null, "datadog-cluster-agent",
+        "The cluster agent's Service: its DNS names go into the generated certificate");
+
+    public static readonly OptionDefinition ResourcesNamespace = new("DD_KUBE_RESOURCES_NAMESPACE", null, null,
+        "Namespace of the agent's ConfigMaps and Lease (default: the pod's namespace, else \"default\")");
+
+    public static readonly OptionDefinition PodIp = new("DD_POD_IP", null, null, "This pod's IP, added to the generated certificate");
+
+    public static readonly OptionDefinition UseEndpointSlicesOption = new("DD_KUBERNETES_USE_ENDPOINT_SLICES", null, "true",
+        "Map pods to services from EndpointSlices (false: core/v1 Endpoints; automatic when the server has no discovery.k8s.io/v1)");
+
+    public static readonly OptionDefinition IgnoreReadinessOption = new("DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS", null, "false",
+        "Tag pods with their services even when their endpoint is not ready");
+
+    public static readonly OptionDefinition HostAliasAnnotationsOption = new("DD_KUBERNETES_NODE_ANNOTATIONS_AS_HOST_ALIASES", null, "cluster.k8s.io/machine",
+        "Node annotations served by /api/v1/annotations/node/{node} (space- or comma-separated)");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
-        Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName,
+        Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
+        TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
+        UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
+
+    /// <summary>Changes arriving within this window are published in one snapshot.</summary>
+    public TimeSpan CoalesceWindow { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    public string Token { get; init; } = "";
+
+    public string? TlsCertificatePath { get; init; }
+
+    public string? TlsKeyPath { get; init; }
+
+    public bool LegacyTls { get; init; }
+
+    public string KubernetesServiceName { get; init; } = "datadog-cluster-agent";
+
+    public string? ResourcesNamespaceName { get; init; }
+
+    public System.Net.IPAddress? PodAddress { get; init; }
+
+    public bool UseEndpointSlices { get; init; } = true;
+
+    public bool IgnoreReadiness { get; init; }
+
+    public IReadOnlySet<string> HostAliasAnnotations { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     public string? KubeconfigPath { get; init; }
 
@@ -53,29 +107,53 @@ internal sealed record DcaOptions
     /// <summary>Reads and validates every option; the first bad one throws <see cref="OptionException"/>.</summary>
     public static DcaOptions Load(OptionSource source)
     {
-        var bind = source.String(BindHost);
-        if (!System.Net.IPAddress.TryParse(bind, out var address))
-        {
-            throw source.Invalid(BindHost, bind, "expected an IP address");
-        }
+        var address = source.IpAddress(BindHost)!;
         var options = new DcaOptions
         {
             KubeconfigPath = source.OptionalString(Kubeconfig),
             KubeContext = source.OptionalString(Context),
-            CommandPortNumber = source.Port(CommandPort),
-            HealthPortNumber = source.Port(HealthPort),
-            MetricsPortNumber = source.Port(MetricsPort),
+            CommandPortNumber = source.ListenPort(CommandPort),
+            HealthPortNumber = source.ListenPort(HealthPort),
+            MetricsPortNumber = source.ListenPort(MetricsPort),
             BindAddress = address,
             ClusterNameValue = source.OptionalString(ClusterName),
             Logging = AgentLogging.Read(source),
+            Token = ReadToken(source),
+            TlsCertificatePath = source.OptionalString(TlsCertFile),
+            TlsKeyPath = source.OptionalString(TlsKeyFile),
+            LegacyTls = source.Bool(AllowLegacyTls),
+            KubernetesServiceName = source.String(ServiceName),
+            ResourcesNamespaceName = source.OptionalString(ResourcesNamespace),
+            PodAddress = source.IpAddress(PodIp),
+            UseEndpointSlices = source.Bool(UseEndpointSlicesOption),
+            IgnoreReadiness = source.Bool(IgnoreReadinessOption),
+            HostAliasAnnotations = new HashSet<string>(
+                source.String(HostAliasAnnotationsOption).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                StringComparer.Ordinal),
         };
-        var ports = new[] { (CommandPort, options.CommandPortNumber), (HealthPort, options.HealthPortNumber), (MetricsPort, options.MetricsPortNumber) }
-            .Where(p => p.Item2 != 0).ToList();
+        if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))
+        {
+            throw new OptionException($"invalid {(options.TlsCertificatePath is null ? TlsCertFile : TlsKeyFile).DisplayName}: " +
+                "DD_CLUSTER_AGENT_TLS_CERT_FILE and DD_CLUSTER_AGENT_TLS_KEY_FILE go together");
+        }
+        var ports = new[] { (CommandPort, options.CommandPortNumber), (HealthPort, options.HealthPortNumber), (MetricsPort, options.MetricsPortNumber) };
         foreach (var group in ports.GroupBy(p => p.Item2).Where(g => g.Count() > 1))
         {
             var names = string.Join(" and ", group.Select(p => p.Item1.DisplayName));
             throw new OptionException($"invalid {group.Last().Item1.DisplayName}=\"{group.Key}\": {names} must differ");
         }
         return options;
+    }
+
+    private static string ReadToken(OptionSource source)
+    {
+        var token = source.OptionalString(AuthToken)
+            ?? throw source.Invalid(AuthToken, null, "a token is required: node agents authenticate with it");
+        if (token.Length < ClusterAgentRoutes.MinimumTokenLength)
+        {
+            // The Datadog agents reject shorter tokens (PROTOCOL.md §2); the value itself is never echoed.
+            throw source.Invalid(AuthToken, null, $"the token must be at least {ClusterAgentRoutes.MinimumTokenLength} characters (got {token.Length})");
+        }
+        return token;
     }
 }

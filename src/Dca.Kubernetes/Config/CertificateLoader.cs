@@ -32,7 +32,8 @@ internal static class CertificateLoader
             // An ephemeral key cannot be used by SslStream on every platform: round-trip through PKCS#12.
             return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
         }
-        catch (CryptographicException ex)
+        // A key that belongs to another certificate is an ArgumentException, not a CryptographicException.
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new KubeConfigException($"{where}: client certificate and key do not form a usable pair: {ex.Message}", ex);
         }

@@ -7,13 +7,16 @@ namespace Dca.Kubernetes.Config;
 /// </summary>
 public static class ClusterEndpointResolver
 {
-    public static ClusterEndpoint Resolve(string? kubeconfig, string? context, Func<string, string?> env, TimeProvider time)
+    /// <summary>The endpoint to use; <paramref name="serviceAccountDirectory"/> is where the pod's service account is mounted.</summary>
+    public static ClusterEndpoint Resolve(
+        string? kubeconfig, string? context, Func<string, string?> env, TimeProvider time,
+        string serviceAccountDirectory = InClusterConfig.ServiceAccountDirectory)
     {
         if (kubeconfig is { Length: > 0 } || env("KUBECONFIG") is { Length: > 0 } || !InClusterConfig.IsAvailable(env))
         {
             var paths = KubeConfigLoader.ResolvePaths(kubeconfig, env("KUBECONFIG"), env("HOME"));
             return KubeConfigLoader.Load(paths, context, time);
         }
-        return InClusterConfig.Load(env, time);
+        return InClusterConfig.Load(env, time, serviceAccountDirectory);
     }
 }

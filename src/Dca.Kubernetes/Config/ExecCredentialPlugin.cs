@@ -89,6 +89,10 @@ public sealed class ExecCredentialPlugin(ExecConfig config, TimeProvider time) :
         start.Environment["KUBERNETES_EXEC_INFO"] =
             $"{{\"apiVersion\":\"{config.ApiVersion}\",\"kind\":\"ExecCredential\",\"spec\":{{\"interactive\":false}}}}";
 
+        // The deadline runs on the injected clock and starts before the plugin does, so a plugin that
+        // hangs from its first instruction is still bounded.
+        using var deadline = new CancellationTokenSource(PluginTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         Process process;
         try
         {
@@ -96,23 +100,27 @@ public sealed class ExecCredentialPlugin(ExecConfig config, TimeProvider time) :
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            var hint = config.InstallHint is { Length: > 0 } h ? " " + h.Trim() : "";
+            var hint = config.InstallHint is { Length: > 0 } h ? " " + string.Join(' ', h.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) : "";
             throw new KubeConfigException($"exec plugin {config.Command} cannot be run: {ex.Message}.{hint}", ex);
         }
         using (process)
         {
             process.StandardInput.Close();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(PluginTimeout);
             var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
             var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
             try
             {
                 await process.WaitForExitAsync(timeout.Token);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                // Whether the caller gave up or the plugin overran, a plugin left running would outlive the
+                // request (and may hold a browser login or a cloud API call open).
                 process.Kill(entireProcessTree: true);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
                 throw new KubeConfigException($"exec plugin {config.Command} did not finish within {PluginTimeout.TotalSeconds} s");
             }
             var output = await stdout;

@@ -36,13 +36,20 @@ internal sealed class KubeConfigDocument
     public static KubeConfigDocument Parse(string text, string path)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException ex)
         {
             throw new KubeConfigException($"kubeconfig {path}: not valid YAML at line {ex.Start.Line}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Some malformed input (an unclosed flow mapping) makes YamlDotNet's scanner fail with a plain
+            // exception and no position: report where the scanner stopped.
+            throw new KubeConfigException($"kubeconfig {path}: not valid YAML at line {scanner.CurrentPosition.Line}: {ex.Message}", ex);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -32,7 +32,7 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
             DateTime writeTime;
             try
             {
-                writeTime = File.GetLastWriteTimeUtc(path);
+                writeTime = TargetWriteTime(path);
                 if (_cached is not null && writeTime == _cachedWriteTime)
                 {
                     return ValueTask.FromResult(_cached);
@@ -40,7 +40,11 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
                 var token = File.ReadAllText(path).Trim();
                 if (token.Length == 0)
                 {
-                    throw new KubeConfigException($"token file {path} is empty");
+                    // A writer that truncates before writing leaves the file empty for a moment: keep the last
+                    // good token and, as the write time is not recorded, read the file again at the next check.
+                    return _cached is not null
+                        ? ValueTask.FromResult(_cached)
+                        : throw new KubeConfigException($"token file {path} is empty");
                 }
                 _cached = new Credentials(token, clientCertificate);
                 _cachedWriteTime = writeTime;
@@ -65,4 +69,13 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
             _cached = null;
         }
     }
+
+    /// <summary>
+    /// The modification time of the file <paramref name="file"/> finally resolves to. Projected service-account
+    /// tokens are symlinks (<c>token -> ..data/token</c>, <c>..data -> ..2026_01_01_…</c>) that the kubelet
+    /// rotates by swapping <c>..data</c>; the link's own time (what <see cref="File.GetLastWriteTimeUtc(string)"/>
+    /// reports for a link) never changes.
+    /// </summary>
+    private static DateTime TargetWriteTime(string file) =>
+        File.GetLastWriteTimeUtc(File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName ?? file);
 }

@@ -11,7 +11,7 @@ namespace Dca.Kubernetes.Informers;
 /// with jittered backoff (the client already honours Retry-After) → an idle watchdog abandons silent
 /// streams. A loop that cannot recover marks itself dead rather than serving stale data silently.
 /// </summary>
-public sealed partial class Reflector<T> where T : class, IKubernetesObject
+public sealed partial class Reflector<T> : IReflector where T : class, IKubernetesObject
 {
     private readonly KubernetesClient _client;
     private readonly ResourceKind<T> _kind;
@@ -28,8 +28,10 @@ public sealed partial class Reflector<T> where T : class, IKubernetesObject
     private volatile ReflectorState _state = ReflectorState.Starting;
     private volatile string? _lastError;
 
-    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<T>? handler, ILoggerFactory loggerFactory)
+    /// <summary>Creates a reflector; pass <c>store</c> when others must hold the store before the reflector exists.</summary>
+    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<T>? handler, ILoggerFactory loggerFactory, ObjectStore<T>? store = null)
     {
+        Store = store ?? new ObjectStore<T>();
         _client = client;
         _kind = kind;
         _options = options;
@@ -39,7 +41,9 @@ public sealed partial class Reflector<T> where T : class, IKubernetesObject
         _lastSuccess = _time.GetTimestamp();
     }
 
-    public ObjectStore<T> Store { get; } = new();
+    public ObjectStore<T> Store { get; }
+
+    public int ObjectCount => Store.Count;
 
     /// <summary>The resource, for logs and metrics (e.g. <c>endpointslices.discovery.k8s.io</c>).</summary>
     public string Name => _kind.DisplayName + (_kind.MetadataOnly ? " (metadata)" : "");

@@ -8,12 +8,13 @@ namespace Dca.Hosting;
 /// </summary>
 internal static class HealthEndpoints
 {
-    public static void MapHealth(this IEndpointRouteBuilder endpoints, HealthRegistry registry, int port)
+    public static void MapHealth(this WebApplication app, HealthRegistry registry, int port)
     {
-        var host = $"*:{port}";
-        endpoints.MapGet("/ready", (HttpContext ctx) => Write(ctx, registry.Report(), r => r.IsReady)).RequireHost(host);
-        endpoints.MapGet("/startup", (HttpContext ctx) => Write(ctx, registry.Report(), r => r.IsStarted)).RequireHost(host);
-        endpoints.MapGet("/{**path}", (HttpContext ctx) => Write(ctx, registry.Report(), r => r.IsLive)).RequireHost(host);
+        app.MapPort(port, endpoints =>
+        {
+            endpoints.MapGet("/ready", (HttpContext ctx) => Write(ctx, registry.Report(), r => r.IsReady));
+            endpoints.MapGet("/startup", (HttpContext ctx) => Write(ctx, registry.Report(), r => r.IsStarted));
+        }, ctx => Write(ctx, registry.Report(), r => r.IsLive));
     }
 
     private static Task Write(HttpContext ctx, HealthReport report, Func<HealthReport, bool> passes)

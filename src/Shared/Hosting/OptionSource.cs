@@ -69,6 +69,29 @@ internal sealed class OptionSource
         return port;
     }
 
+    /// <summary>A port a server listens on: 1-65535 (routes are chosen by port, so it must be known up front).</summary>
+    public int ListenPort(OptionDefinition option)
+    {
+        var raw = Raw(option);
+        if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw Invalid(option, raw, "expected a port number between 1 and 65535");
+        }
+        return port;
+    }
+
+    /// <summary>An IPv4 address in dotted-quad form or an IPv6 address (no legacy short forms like "10.1").</summary>
+    public System.Net.IPAddress? IpAddress(OptionDefinition option)
+    {
+        var raw = Raw(option);
+        if (raw is not { Length: > 0 })
+        {
+            return null;
+        }
+        var wellFormed = raw.Contains(':', StringComparison.Ordinal) || raw.Count(c => c == '.') == 3;
+        return wellFormed && System.Net.IPAddress.TryParse(raw, out var ip) ? ip : throw Invalid(option, raw, "expected an IP address");
+    }
+
     public int Int(OptionDefinition option, int min, int max)
     {
         var raw = Raw(option);

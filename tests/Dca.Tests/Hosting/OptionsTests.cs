@@ -4,10 +4,38 @@ namespace Dca.Tests.Hosting;
 
 public class OptionsTests
 {
+    private const string Token = "0123456789abcdef0123456789abcdef";
+
     private static OptionSource Source(Dictionary<string, string>? env = null, params string[] args)
     {
         var commandLine = CommandLine.Parse(args, DcaOptions.Definitions);
-        return new OptionSource(commandLine.Flags, env ?? []);
+        var withToken = new Dictionary<string, string>(env ?? []);
+        withToken.TryAdd("DD_CLUSTER_AGENT_AUTH_TOKEN", Token);
+        return new OptionSource(commandLine.Flags, withToken);
+    }
+
+    [Fact]
+    public void Load_ShortToken_FailsWithoutEchoingIt()
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = "short-secret" })));
+
+        Assert.Equal("invalid DD_CLUSTER_AGENT_AUTH_TOKEN: the token must be at least 32 characters (got 12)", ex.Message);
+    }
+
+    [Fact]
+    public void Load_NoToken_Fails()
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(new OptionSource(new Dictionary<string, string>(), new Dictionary<string, string>())));
+
+        Assert.StartsWith("invalid DD_CLUSTER_AGENT_AUTH_TOKEN: a token is required", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_CertificateWithoutKey_Fails()
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { ["DD_CLUSTER_AGENT_TLS_CERT_FILE"] = "/tmp/c.pem" })));
+
+        Assert.StartsWith("invalid DD_CLUSTER_AGENT_TLS_KEY_FILE", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,6 +71,9 @@ public class OptionsTests
     [Theory]
     [InlineData("DD_HEALTH_PORT", "abc", "invalid DD_HEALTH_PORT=\"abc\"")]
     [InlineData("DD_HEALTH_PORT", "70000", "invalid DD_HEALTH_PORT=\"70000\"")]
+    [InlineData("DD_HEALTH_PORT", "0", "invalid DD_HEALTH_PORT=\"0\": expected a port number between 1 and 65535")]
+    [InlineData("DD_KUBERNETES_USE_ENDPOINT_SLICES", "perhaps", "invalid DD_KUBERNETES_USE_ENDPOINT_SLICES=\"perhaps\"")]
+    [InlineData("DD_POD_IP", "10.0.0", "invalid DD_POD_IP=\"10.0.0\": expected an IP address")]
     [InlineData("DD_LOG_LEVEL", "loud", "invalid DD_LOG_LEVEL=\"loud\": expected one of")]
     [InlineData("DD_LOG_FORMAT_JSON", "maybe", "invalid DD_LOG_FORMAT_JSON=\"maybe\": expected true or false")]
     [InlineData("DD_BIND_HOST", "not-an-ip", "invalid DD_BIND_HOST=\"not-an-ip\": expected an IP address")]

@@ -1,0 +1,55 @@
+using Dca.Hosting;
+using Dca.Kubernetes.Client;
+using Dca.Metadata;
+using Dca.Telemetry;
+
+namespace Dca.Api;
+
+/// <summary>Assembles the status report and the self-metrics from the running components.</summary>
+internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health)
+{
+    public StatusReport Report()
+    {
+        var snapshot = holder.Current;
+        var apiServer = health.Report();
+        var apiError = apiServer.Unhealthy.FirstOrDefault(u => u.StartsWith("apiserver", StringComparison.Ordinal));
+        return new StatusReport
+        {
+            Version = AgentProgram.ProductVersion,
+            ApiServer = client.Endpoint.Server.ToString(),
+            ApiServerHealthy = apiServer.Healthy.Contains("apiserver"),
+            ApiServerError = apiError,
+            ClusterId = clusterId.Id,
+            EndpointsSource = metadata.EndpointsSource,
+            Informers = [.. metadata.Informers.Select(i => new InformerStatus(i.Name, i.Reflector.State.ToString(), i.Reflector.HasSynced,
+                i.Reflector.IsHealthy, i.Reflector.ObjectCount, i.Reflector.ResourceVersion, i.Reflector.Relists,
+                i.Reflector.WatchRestarts, i.Reflector.Errors, i.Reflector.LastError))],
+            Snapshot = new SnapshotStatus(snapshot.Synced, snapshot.Generation, Age(snapshot),
+                metadata.Builder?.LastBuildDuration.TotalMilliseconds ?? 0, snapshot.Nodes.Count, snapshot.Namespaces.Count,
+                snapshot.Nodes.Values.Sum(n => n.Pods.Length)),
+        };
+    }
+
+    private double Age(ClusterSnapshot snapshot) =>
+        snapshot.Generation == 0 ? 0 : (client.TimeProvider.GetUtcNow() - snapshot.BuiltAt).TotalSeconds;
+
+    public void Collect(MetricsWriter w)
+    {
+        foreach (var (name, reflector) in metadata.Informers)
+        {
+            var labels = $"resource=\"{name}\"";
+            w.Gauge("dca_informer_objects", "Objects held per informer.", reflector.ObjectCount, labels);
+            w.Gauge("dca_informer_synced", "1 once the informer has listed.", reflector.HasSynced ? 1 : 0, labels);
+            w.Counter("dca_informer_relists_total", "Full lists (first sync and relists after 410 Gone).", reflector.Relists, labels);
+            w.Counter("dca_informer_watch_restarts_total", "Watches reopened.", reflector.WatchRestarts, labels);
+            w.Counter("dca_informer_errors_total", "List or watch failures.", reflector.Errors, labels);
+            w.Counter("dca_informer_events_total", "Watch events received.", reflector.EventsReceived, labels);
+        }
+        var snapshot = holder.Current;
+        w.Gauge("dca_snapshot_age_seconds", "Time since the current snapshot was published.", Age(snapshot));
+        w.Gauge("dca_snapshot_generation", "Snapshots published.", snapshot.Generation);
+        w.Gauge("dca_snapshot_build_seconds", "Time the last snapshot build took.", metadata.Builder?.LastBuildDuration.TotalSeconds ?? 0);
+        w.Gauge("dca_snapshot_nodes", "Nodes in the snapshot.", snapshot.Nodes.Count);
+        w.Counter("dca_snapshot_bodies_serialized_total", "Per-node and per-namespace bodies serialized.", metadata.Builder?.BodiesSerialized ?? 0);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Dca.Hosting;
+using Dca.Metadata;
+using Dca.Protocol;
+using Dca.Telemetry;
+
+namespace Dca.Api;
+
+/// <summary>
+/// The node-agent API (PROTOCOL.md §1.3), served by every replica from its own snapshot. Hot routes
+/// write bytes the snapshot builder serialized; nothing is computed per request.
+/// </summary>
+internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity clusterId, TokenAuthenticator authenticator, MetricsRegistry metrics)
+{
+    private readonly byte[] _version = JsonSerializer.SerializeToUtf8Bytes(
+        AgentVersion.Compatible(AgentProgram.ProductVersion, Commit(AgentProgram.ProductVersion)), ProtocolJsonContext.Default.AgentVersion);
+
+    private static readonly byte[] s_null = "null"u8.ToArray();
+
+    public void Map(IEndpointRouteBuilder endpoints)
+    {
+        Get(endpoints, ClusterAgentRoutes.Version, "version", ctx => ApiEndpoint.WriteJson(ctx, _version));
+        Get(endpoints, ClusterAgentRoutes.PodTagsForNode, "tags_pod_node", PodTagsForNode);
+        Get(endpoints, ClusterAgentRoutes.PodTagsForPod, "tags_pod_pod", PodTagsForPod);
+        Get(endpoints, ClusterAgentRoutes.PodTagsAllNodes, "tags_pod", PodTagsAllNodes);
+        Get(endpoints, ClusterAgentRoutes.NodeLabels, "tags_node", ctx => NodeBody(ctx, m => m.LabelsBody));
+        Get(endpoints, ClusterAgentRoutes.NodeAnnotations, "annotations_node", ctx => NodeBody(ctx, m => m.AnnotationsBody));
+        Get(endpoints, ClusterAgentRoutes.NodeUid, "uid_node", ctx => NodeBody(ctx, m => m.UidBody));
+        Get(endpoints, ClusterAgentRoutes.NamespaceLabels, "tags_namespace", ctx => NamespaceBody(ctx, n => n.LabelsBody));
+        Get(endpoints, ClusterAgentRoutes.NamespaceMetadata, "metadata_namespace", ctx => NamespaceBody(ctx, n => n.MetadataBody));
+        Get(endpoints, ClusterAgentRoutes.ClusterId, "cluster_id", ClusterId);
+    }
+
+    private void Get(IEndpointRouteBuilder endpoints, string pattern, string name, RequestDelegate handler) =>
+        endpoints.MapGet(pattern, ApiEndpoint.Wrap(handler, metrics.Route(name), authenticator)).WithDisplayName(name);
+
+    private Task PodTagsForNode(HttpContext ctx)
+    {
+        var node = ApiEndpoint.Value(ctx, "node");
+        if (holder.Current.Nodes.TryGetValue(node, out var entry))
+        {
+            return ApiEndpoint.WriteJson(ctx, entry.PodTagsBody);
+        }
+        // Datadog answers 200 with a warning; the node agent then reports "didn't return pods metadata".
+        return ApiEndpoint.WriteJson(ctx, MetadataBodies.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("Warnings");
+            w.WriteStringValue($"Node {node} could not be added to the metadata map bundle: node {node} is not known to the cluster agent");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+    }
+
+    private Task PodTagsForPod(HttpContext ctx)
+    {
+        var node = ApiEndpoint.Value(ctx, "node");
+        var ns = ApiEndpoint.Value(ctx, "ns");
+        var pod = ApiEndpoint.Value(ctx, "pod");
+        if (!holder.Current.Nodes.TryGetValue(node, out var entry) || Find(entry.Pods, ns, pod) is not { } found)
+        {
+            // Go marshals the nil slice of an unknown pod as null (PROTOCOL.md §1.3).
+            return ApiEndpoint.WriteJson(ctx, s_null);
+        }
+        return ApiEndpoint.WriteJson(ctx, MetadataBodies.Write(w =>
+        {
+            w.WriteStartArray();
+            foreach (var service in found.Services)
+            {
+                w.WriteStringValue("kube_service:" + service);
+            }
+            w.WriteEndArray();
+        }));
+    }
+
+    internal static PodServices? Find(PodServices[] pods, string ns, string pod)
+    {
+        int lo = 0, hi = pods.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = PodServicesOrder.Compare(pods[mid].Namespace, pods[mid].Pod, ns, pod);
+            if (c == 0)
+            {
+                return pods[mid];
+            }
+            if (c < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return null;
+    }
+
+    private Task PodTagsAllNodes(HttpContext ctx)
+    {
+        var snapshot = holder.Current;
+        var body = MetadataBodies.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("Nodes");
+            foreach (var (node, entry) in snapshot.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+            {
+                MetadataBodies.WriteNodeBundle(w, node, entry.Pods);
+            }
+            w.WriteEndObject();
+            if (!snapshot.Synced)
+            {
+                w.WriteStartArray("Errors");
+                w.WriteStringValue("the cluster agent has not finished listing nodes");
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        });
+        return ApiEndpoint.WriteJson(ctx, body, snapshot.Synced ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private Task NodeBody(HttpContext ctx, Func<NodeMetadataBodies, byte[]> body)
+    {
+        var node = ApiEndpoint.Value(ctx, "node");
+        return holder.Current.Nodes.TryGetValue(node, out var entry) && entry.Metadata is { } metadata
+            ? ApiEndpoint.WriteJson(ctx, body(metadata))
+            : ApiEndpoint.WriteError(ctx, StatusCodes.Status500InternalServerError, $"could not find node {node} in the cluster agent's store");
+    }
+
+    private Task NamespaceBody(HttpContext ctx, Func<NamespaceEntry, byte[]> body)
+    {
+        var ns = ApiEndpoint.Value(ctx, "ns");
+        return holder.Current.Namespaces.TryGetValue(ns, out var entry)
+            ? ApiEndpoint.WriteJson(ctx, body(entry))
+            : ApiEndpoint.WriteError(ctx, StatusCodes.Status500InternalServerError, $"could not find namespace {ns} in the cluster agent's store");
+    }
+
+    private Task ClusterId(HttpContext ctx) =>
+        clusterId.Body is { } body
+            ? ApiEndpoint.WriteJson(ctx, body)
+            : ApiEndpoint.WriteError(ctx, StatusCodes.Status500InternalServerError, clusterId.Error ?? "the cluster id is not known yet");
+
+    private static string Commit(string productVersion) =>
+        productVersion.IndexOf('+', StringComparison.Ordinal) is var plus and >= 0 ? productVersion[(plus + 1)..] : "";
+}

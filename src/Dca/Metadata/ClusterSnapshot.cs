@@ -1,0 +1,68 @@
+using System.Collections.Frozen;
+
+namespace Dca.Metadata;
+
+/// <summary>
+/// One immutable view of the cluster's metadata, with every hot response already serialized.
+/// Published by <see cref="SnapshotBuilder"/>, read lock-free through <see cref="SnapshotHolder"/>.
+/// </summary>
+internal sealed class ClusterSnapshot
+{
+    public static readonly ClusterSnapshot Empty = new(
+        FrozenDictionary<string, NodeEntry>.Empty, FrozenDictionary<string, NamespaceEntry>.Empty, 0, DateTimeOffset.MinValue, false);
+
+    public ClusterSnapshot(
+        FrozenDictionary<string, NodeEntry> nodes,
+        FrozenDictionary<string, NamespaceEntry> namespaces,
+        long generation,
+        DateTimeOffset builtAt,
+        bool synced)
+    {
+        Nodes = nodes;
+        Namespaces = namespaces;
+        Generation = generation;
+        BuiltAt = builtAt;
+        Synced = synced;
+    }
+
+    public FrozenDictionary<string, NodeEntry> Nodes { get; }
+
+    public FrozenDictionary<string, NamespaceEntry> Namespaces { get; }
+
+    /// <summary>Increases by one per published snapshot.</summary>
+    public long Generation { get; }
+
+    public DateTimeOffset BuiltAt { get; }
+
+    /// <summary>True once every informer has completed its first list.</summary>
+    public bool Synced { get; }
+}
+
+/// <summary>One node: its pod → services bundle and its metadata, pre-serialized.</summary>
+internal sealed class NodeEntry
+{
+    /// <summary>The <c>/api/v1/tags/pod/{node}</c> body.</summary>
+    public required byte[] PodTagsBody { get; init; }
+
+    /// <summary>The node's pods with services, ordered by <see cref="PodServicesOrder"/>.</summary>
+    public required PodServices[] Pods { get; init; }
+
+    /// <summary>Null when the node object is not (yet) known: its metadata routes answer 500, like Datadog's.</summary>
+    public NodeMetadataBodies? Metadata { get; init; }
+}
+
+/// <summary>A node's pre-serialized metadata bodies.</summary>
+internal sealed record NodeMetadataBodies(byte[] LabelsBody, byte[] AnnotationsBody, byte[] UidBody, string? Uid);
+
+/// <summary>One namespace's pre-serialized bodies.</summary>
+internal sealed record NamespaceEntry(byte[] LabelsBody, byte[] MetadataBody, string? Uid);
+
+/// <summary>The single reference through which the snapshot is published and read.</summary>
+internal sealed class SnapshotHolder
+{
+    private ClusterSnapshot _current = ClusterSnapshot.Empty;
+
+    public ClusterSnapshot Current => Volatile.Read(ref _current);
+
+    public void Publish(ClusterSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
+}

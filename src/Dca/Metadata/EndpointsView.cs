@@ -1,0 +1,94 @@
+using Dca.Kubernetes.Models;
+
+namespace Dca.Metadata;
+
+/// <summary>
+/// Reads pod → service memberships out of the current endpoints objects, EndpointSlices
+/// (discovery.k8s.io/v1, the default) or core/v1 Endpoints. Only addresses whose targetRef is a Pod
+/// with a node count; not-ready ones only when readiness is ignored
+/// (<c>DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS</c>), as in Datadog's metadata controller.
+/// </summary>
+internal abstract class EndpointsView
+{
+    public abstract string Name { get; }
+
+    /// <summary>The distinct nodes an object contributes to.</summary>
+    public abstract IReadOnlyList<string> NodesOf(string key);
+
+    /// <summary>Adds the (namespace, pod, service) memberships the object gives <paramref name="node"/>.</summary>
+    public abstract void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into);
+
+    protected static IReadOnlyList<string> Distinct(IEnumerable<string> nodes)
+    {
+        string[] result = [.. nodes.Distinct(StringComparer.Ordinal)];
+        return result;
+    }
+}
+
+internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, bool ignoreReadiness) : EndpointsView
+{
+    public override string Name => "endpointslices";
+
+    public static IReadOnlyList<string> Nodes(EndpointSlice? slice, bool ignoreReadiness) =>
+        slice is null || ServiceOf(slice) is null ? [] : Distinct(Counted(slice, ignoreReadiness).Select(e => e.NodeName!));
+
+    public override IReadOnlyList<string> NodesOf(string key) => Nodes(lookup(key), ignoreReadiness);
+
+    public override void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into)
+    {
+        if (lookup(key) is not { } slice || ServiceOf(slice) is not { } service)
+        {
+            return;
+        }
+        var ns = slice.Metadata.Namespace ?? "";
+        foreach (var endpoint in Counted(slice, ignoreReadiness))
+        {
+            if (string.Equals(endpoint.NodeName, node, StringComparison.Ordinal))
+            {
+                into.Add((endpoint.TargetRef!.Namespace ?? ns, endpoint.TargetRef.Name!, service));
+            }
+        }
+    }
+
+    private static string? ServiceOf(EndpointSlice slice) =>
+        slice.Metadata.Labels?.GetValueOrDefault(EndpointSlice.ServiceNameLabel) is { Length: > 0 } s ? s : null;
+
+    private static IEnumerable<SliceEndpoint> Counted(EndpointSlice slice, bool ignoreReadiness) =>
+        (slice.Endpoints ?? []).Where(e =>
+            e.TargetRef is { Kind: "Pod", Name.Length: > 0 }
+            && !string.IsNullOrEmpty(e.NodeName)
+            // A nil "ready" means unknown, which the API says to interpret as ready.
+            && (ignoreReadiness || e.Conditions?.Ready != false));
+}
+
+internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ignoreReadiness) : EndpointsView
+{
+    public override string Name => "endpoints";
+
+    public static IReadOnlyList<string> Nodes(Endpoints? endpoints, bool ignoreReadiness) =>
+        endpoints is null ? [] : Distinct(Counted(endpoints, ignoreReadiness).Select(a => a.NodeName!));
+
+    public override IReadOnlyList<string> NodesOf(string key) => Nodes(lookup(key), ignoreReadiness);
+
+    public override void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into)
+    {
+        if (lookup(key) is not { } endpoints)
+        {
+            return;
+        }
+        var ns = endpoints.Metadata.Namespace ?? "";
+        foreach (var address in Counted(endpoints, ignoreReadiness))
+        {
+            if (string.Equals(address.NodeName, node, StringComparison.Ordinal))
+            {
+                into.Add((address.TargetRef!.Namespace ?? ns, address.TargetRef.Name!, endpoints.Metadata.Name));
+            }
+        }
+    }
+
+    private static IEnumerable<EndpointAddress> Counted(Endpoints endpoints, bool ignoreReadiness) =>
+        (endpoints.Subsets ?? []).SelectMany(s => ignoreReadiness
+                ? (s.Addresses ?? []).Concat(s.NotReadyAddresses ?? [])
+                : s.Addresses ?? [])
+            .Where(a => a.TargetRef is { Kind: "Pod", Name.Length: > 0 } && !string.IsNullOrEmpty(a.NodeName));
+}

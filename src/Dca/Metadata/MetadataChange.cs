@@ -1,0 +1,19 @@
+using Dca.Kubernetes.Models;
+
+namespace Dca.Metadata;
+
+/// <summary>What a reflector handler posts to the <see cref="SnapshotBuilder"/>: never processed on the reflector's thread.</summary>
+internal abstract record MetadataChange
+{
+    /// <summary>A node was added, changed or deleted (<see cref="Current"/> null).</summary>
+    public sealed record NodeChanged(string Name, PartialObjectMetadata? Current) : MetadataChange;
+
+    /// <summary>A namespace was added, changed or deleted (<see cref="Current"/> null).</summary>
+    public sealed record NamespaceChanged(string Name, PartialObjectMetadata? Current) : MetadataChange;
+
+    /// <summary>An endpoints source (EndpointSlice or Endpoints) changed: the nodes it touched before and after.</summary>
+    public sealed record EndpointsChanged(string Key, IReadOnlyList<string> NodesBefore, IReadOnlyList<string> NodesAfter) : MetadataChange;
+
+    /// <summary>A reflector finished a full list (first sync or relist).</summary>
+    public sealed record Synced(string Informer) : MetadataChange;
+}

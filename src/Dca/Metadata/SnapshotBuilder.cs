@@ -1,0 +1,247 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Dca.Kubernetes.Informers;
+using Dca.Kubernetes.Models;
+
+namespace Dca.Metadata;
+
+/// <summary>
+/// The one writer of cluster metadata (see README.md beside this file). It applies queued changes to
+/// its private working state, coalesces bursts, re-serializes only the nodes and namespaces that
+/// changed, and publishes a new <see cref="ClusterSnapshot"/> with one atomic swap.
+/// </summary>
+internal sealed partial class SnapshotBuilder
+{
+    private readonly Channel<MetadataChange> _changes = Channel.CreateUnbounded<MetadataChange>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SnapshotHolder _holder;
+    private readonly ObjectStore<PartialObjectMetadata> _nodeStore;
+    private readonly ObjectStore<PartialObjectMetadata> _namespaceStore;
+    private readonly EndpointsView _endpoints;
+    private readonly IReadOnlySet<string> _hostAliasAnnotations;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _coalesceWindow;
+    private readonly HashSet<string> _expectedInformers;
+    private readonly ILogger _logger;
+
+    // Writer-owned working state: touched only by RunAsync's loop.
+    private readonly Dictionary<string, HashSet<string>> _nodeSources = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeEntry> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NamespaceEntry> _namespaces = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyBundles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyNodeMetadata = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _synced = new(StringComparer.Ordinal);
+    private long _generation;
+    private long _lastBuildTicks;
+    private long _builds;
+    private long _bodiesSerialized;
+
+    public SnapshotBuilder(
+        SnapshotHolder holder,
+        ObjectStore<PartialObjectMetadata> nodeStore,
+        ObjectStore<PartialObjectMetadata> namespaceStore,
+        EndpointsView endpoints,
+        IEnumerable<string> expectedInformers,
+        IReadOnlySet<string> hostAliasAnnotations,
+        TimeSpan coalesceWindow,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _holder = holder;
+        _nodeStore = nodeStore;
+        _namespaceStore = namespaceStore;
+        _endpoints = endpoints;
+        _expectedInformers = new HashSet<string>(expectedInformers, StringComparer.Ordinal);
+        _hostAliasAnnotations = hostAliasAnnotations;
+        _coalesceWindow = coalesceWindow;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Queues a change; safe from any thread (reflector handlers call it).</summary>
+    public void Post(MetadataChange change) => _changes.Writer.TryWrite(change);
+
+    /// <summary>Time the last build took.</summary>
+    public TimeSpan LastBuildDuration => TimeSpan.FromTicks(Interlocked.Read(ref _lastBuildTicks));
+
+    public long Builds => Interlocked.Read(ref _builds);
+
+    /// <summary>Per-node and per-namespace bodies serialized so far (only changed ones are).</summary>
+    public long BodiesSerialized => Interlocked.Read(ref _bodiesSerialized);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _changes.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                Drain(reader);
+                if (_coalesceWindow > TimeSpan.Zero)
+                {
+                    await Task.Delay(_coalesceWindow, _time, cancellationToken);
+                    Drain(reader);
+                }
+                Build();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Drain(ChannelReader<MetadataChange> reader)
+    {
+        while (reader.TryRead(out var change))
+        {
+            Apply(change);
+        }
+    }
+
+    private void Apply(MetadataChange change)
+    {
+        switch (change)
+        {
+            case MetadataChange.EndpointsChanged e:
+                foreach (var node in e.NodesBefore)
+                {
+                    if (_nodeSources.TryGetValue(node, out var sources))
+                    {
+                        sources.Remove(e.Key);
+                        if (sources.Count == 0)
+                        {
+                            _nodeSources.Remove(node);
+                        }
+                    }
+                    _dirtyBundles.Add(node);
+                }
+                foreach (var node in e.NodesAfter)
+                {
+                    if (!_nodeSources.TryGetValue(node, out var sources))
+                    {
+                        _nodeSources[node] = sources = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                    sources.Add(e.Key);
+                    _dirtyBundles.Add(node);
+                }
+                break;
+            case MetadataChange.NodeChanged n:
+                _dirtyNodeMetadata.Add(n.Name);
+                break;
+            case MetadataChange.NamespaceChanged ns:
+                _dirtyNamespaces.Add(ns.Name);
+                break;
+            case MetadataChange.Synced s:
+                _synced.Add(s.Informer);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Re-serializes what changed and publishes a new snapshot (also when only the sync state changed).</summary>
+    internal void Build()
+    {
+        var clock = Stopwatch.StartNew();
+        var previous = _holder.Current;
+        var serialized = 0;
+        foreach (var node in _dirtyBundles.Union(_dirtyNodeMetadata, StringComparer.Ordinal))
+        {
+            serialized += RebuildNode(node);
+        }
+        foreach (var ns in _dirtyNamespaces)
+        {
+            serialized += RebuildNamespace(ns);
+        }
+        var nodesChanged = _dirtyBundles.Count + _dirtyNodeMetadata.Count > 0;
+        var namespacesChanged = _dirtyNamespaces.Count > 0;
+        _dirtyBundles.Clear();
+        _dirtyNodeMetadata.Clear();
+        _dirtyNamespaces.Clear();
+
+        var synced = _expectedInformers.IsSubsetOf(_synced);
+        if (!nodesChanged && !namespacesChanged && synced == previous.Synced)
+        {
+            return;
+        }
+        var snapshot = new ClusterSnapshot(
+            nodesChanged ? _nodes.ToFrozenDictionary(StringComparer.Ordinal) : previous.Nodes,
+            namespacesChanged ? _namespaces.ToFrozenDictionary(StringComparer.Ordinal) : previous.Namespaces,
+            ++_generation,
+            _time.GetUtcNow(),
+            synced);
+        _holder.Publish(snapshot);
+        Interlocked.Exchange(ref _lastBuildTicks, clock.Elapsed.Ticks);
+        Interlocked.Increment(ref _builds);
+        Interlocked.Add(ref _bodiesSerialized, serialized);
+        if (synced && !previous.Synced)
+        {
+            Log.FirstSnapshot(_logger, snapshot.Nodes.Count, snapshot.Namespaces.Count, snapshot.Nodes.Values.Sum(n => n.Pods.Length), clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    private int RebuildNode(string node)
+    {
+        var pods = CollectPods(node);
+        var metadata = _nodeStore.Get(node) is { } obj ? NodeMetadata(obj) : null;
+        if (metadata is null && pods.Length == 0)
+        {
+            _nodes.Remove(node);
+            return 0;
+        }
+        _nodes[node] = new NodeEntry { PodTagsBody = MetadataBodies.PodTags(node, pods), Pods = pods, Metadata = metadata };
+        return 1;
+    }
+
+    private PodServices[] CollectPods(string node)
+    {
+        if (!_nodeSources.TryGetValue(node, out var sources))
+        {
+            return [];
+        }
+        var memberships = new List<(string Namespace, string Pod, string Service)>();
+        foreach (var key in sources)
+        {
+            _endpoints.CollectForNode(key, node, memberships);
+        }
+        var pods = memberships
+            .GroupBy(m => (m.Namespace, m.Pod))
+            .Select(g => new PodServices(g.Key.Namespace, g.Key.Pod,
+                [.. g.Select(m => m.Service).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))
+            .ToArray();
+        Array.Sort(pods, PodServicesOrder.Instance);
+        return pods;
+    }
+
+    private NodeMetadataBodies NodeMetadata(PartialObjectMetadata node)
+    {
+        var annotations = node.Metadata.Annotations?.Where(a => _hostAliasAnnotations.Contains(a.Key));
+        return new NodeMetadataBodies(
+            MetadataBodies.StringMap(node.Metadata.Labels),
+            MetadataBodies.StringMap(annotations),
+            MetadataBodies.Uid(node.Metadata.Uid),
+            node.Metadata.Uid);
+    }
+
+    private int RebuildNamespace(string name)
+    {
+        if (_namespaceStore.Get(name) is not { } ns)
+        {
+            _namespaces.Remove(name);
+            return 0;
+        }
+        var meta = ns.Metadata;
+        _namespaces[name] = new NamespaceEntry(
+            MetadataBodies.StringMap(meta.Labels),
+            MetadataBodies.NamespaceMetadata(name, meta.Uid, meta.Labels, meta.Annotations),
+            meta.Uid);
+        return 1;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(200, LogLevel.Information, "Cluster metadata synced: {Nodes} nodes, {Namespaces} namespaces, {Pods} pods with services; snapshot built in {Milliseconds:F1} ms")]
+        public static partial void FirstSnapshot(ILogger logger, int nodes, int namespaces, int pods, double milliseconds);
+    }
+}

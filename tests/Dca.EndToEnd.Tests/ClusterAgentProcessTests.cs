@@ -1,0 +1,95 @@
+using System.Net;
+using Dca.Testing;
+
+namespace Dca.EndToEnd.Tests;
+
+public class ClusterAgentProcessTests
+{
+    public const string Token = "e2e-token-0123456789abcdef0123456789";
+
+    private static Dictionary<string, string> Ports(out int health)
+    {
+        health = FreePort.Next();
+        return new()
+        {
+            ["DD_BIND_HOST"] = "127.0.0.1",
+            ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = Token,
+            ["DD_HEALTH_PORT"] = health.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DD_CLUSTER_AGENT_CMD_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DD_METRICS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    [Fact]
+    public async Task Dca_AgainstSimulator_BecomesReadyAndStopsOnSigterm()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync();
+        var env = Ports(out var health);
+        await using var dca = NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], env);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{health}") };
+
+        await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                using var r = await http.GetAsync(new Uri("/ready", UriKind.Relative));
+                return r.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "dca /ready");
+        using var live = await http.GetAsync(new Uri("/live", UriKind.Relative));
+        var took = await dca.TerminateAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(0, dca.ExitCode);
+        Assert.True(took < TimeSpan.FromSeconds(5), $"SIGTERM took {took}");
+        Assert.Contains(dca.Stderr, l => l.Contains("Connected to the Kubernetes API", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Dca_JsonLogs_WritesJsonLinesToStderr()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync();
+        var env = Ports(out _);
+        env["DD_LOG_FORMAT_JSON"] = "true";
+        await using var dca = NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], env);
+
+        await Wait.UntilAsync(() => dca.Stderr.Any(l => l.Contains("Connected to the Kubernetes API", StringComparison.Ordinal)), "the connected log line");
+        await dca.TerminateAsync(TimeSpan.FromSeconds(10));
+
+        Assert.All(dca.Stderr, line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+        Assert.Empty(dca.Stdout);
+    }
+
+    [Fact]
+    public async Task Dca_UnusableKubeconfig_ExitsWithCode2NamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dca-e2e-missing-{Guid.NewGuid():N}");
+
+        var (code, _, stderr) = await NativeProcess.RunAsync("dca", ["--kubeconfig", path],
+            new Dictionary<string, string> { ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = Token });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"dca: kubeconfig {path}: cannot be read", stderr.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DcaNode_Sigterm_StopsWithinFiveSeconds()
+    {
+        var health = FreePort.Next();
+        await using var node = NativeProcess.Start("dca-node", [], new Dictionary<string, string>
+        {
+            ["DD_BIND_HOST"] = "127.0.0.1",
+            ["DD_HEALTH_PORT"] = health.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await Wait.UntilAsync(() => node.Stderr.Any(l => l.Contains("started", StringComparison.Ordinal)), "dca-node to start");
+
+        var took = await node.TerminateAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, node.ExitCode);
+        Assert.True(took < TimeSpan.FromSeconds(5), $"SIGTERM took {took}");
+    }
+}
