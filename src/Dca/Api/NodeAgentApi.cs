@@ -17,31 +17,48 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
 
     private static readonly byte[] s_null = "null"u8.ToArray();
 
+    /// <summary>The routes: pattern, metric name, handler (authentication and metrics not yet applied).</summary>
+    private IEnumerable<(string Pattern, string Name, RequestDelegate Handler)> Routes() =>
+    [
+        (ClusterAgentRoutes.Version, "version", ctx => ApiEndpoint.WriteJson(ctx, _version)),
+        (ClusterAgentRoutes.PodTagsForNode, "tags_pod_node", PodTagsForNode),
+        (ClusterAgentRoutes.PodTagsForPod, "tags_pod_pod", PodTagsForPod),
+        (ClusterAgentRoutes.PodTagsAllNodes, "tags_pod", PodTagsAllNodes),
+        (ClusterAgentRoutes.NodeLabels, "tags_node", ctx => NodeBody(ctx, static m => m.LabelsBody)),
+        (ClusterAgentRoutes.NodeAnnotations, "annotations_node", ctx => NodeBody(ctx, static m => m.AnnotationsBody)),
+        (ClusterAgentRoutes.NodeUid, "uid_node", ctx => NodeBody(ctx, static m => m.UidBody)),
+        (ClusterAgentRoutes.NamespaceLabels, "tags_namespace", ctx => NamespaceBody(ctx, static n => n.LabelsBody)),
+        (ClusterAgentRoutes.NamespaceMetadata, "metadata_namespace", ctx => NamespaceBody(ctx, static n => n.MetadataBody)),
+        (ClusterAgentRoutes.ClusterId, "cluster_id", ClusterId),
+    ];
+
+    /// <summary>Each route's complete delegate (authentication, metrics, handler), by metric name.</summary>
+    public IReadOnlyDictionary<string, RequestDelegate> Handlers => _handlers ??= Routes().ToDictionary(
+        r => r.Name, r => ApiEndpoint.Wrap(r.Handler, metrics.Route(r.Name), authenticator), StringComparer.Ordinal);
+
+    private Dictionary<string, RequestDelegate>? _handlers;
+
     public void Map(IEndpointRouteBuilder endpoints)
     {
-        Get(endpoints, ClusterAgentRoutes.Version, "version", ctx => ApiEndpoint.WriteJson(ctx, _version));
-        Get(endpoints, ClusterAgentRoutes.PodTagsForNode, "tags_pod_node", PodTagsForNode);
-        Get(endpoints, ClusterAgentRoutes.PodTagsForPod, "tags_pod_pod", PodTagsForPod);
-        Get(endpoints, ClusterAgentRoutes.PodTagsAllNodes, "tags_pod", PodTagsAllNodes);
-        Get(endpoints, ClusterAgentRoutes.NodeLabels, "tags_node", ctx => NodeBody(ctx, m => m.LabelsBody));
-        Get(endpoints, ClusterAgentRoutes.NodeAnnotations, "annotations_node", ctx => NodeBody(ctx, m => m.AnnotationsBody));
-        Get(endpoints, ClusterAgentRoutes.NodeUid, "uid_node", ctx => NodeBody(ctx, m => m.UidBody));
-        Get(endpoints, ClusterAgentRoutes.NamespaceLabels, "tags_namespace", ctx => NamespaceBody(ctx, n => n.LabelsBody));
-        Get(endpoints, ClusterAgentRoutes.NamespaceMetadata, "metadata_namespace", ctx => NamespaceBody(ctx, n => n.MetadataBody));
-        Get(endpoints, ClusterAgentRoutes.ClusterId, "cluster_id", ClusterId);
+        foreach (var (pattern, name, _) in Routes())
+        {
+            endpoints.MapGet(pattern, Handlers[name]).WithDisplayName(name);
+        }
     }
-
-    private void Get(IEndpointRouteBuilder endpoints, string pattern, string name, RequestDelegate handler) =>
-        endpoints.MapGet(pattern, ApiEndpoint.Wrap(handler, metrics.Route(name), authenticator)).WithDisplayName(name);
 
     private Task PodTagsForNode(HttpContext ctx)
     {
         var node = ApiEndpoint.Value(ctx, "node");
-        if (holder.Current.Nodes.TryGetValue(node, out var entry))
-        {
-            return ApiEndpoint.WriteJson(ctx, entry.PodTagsBody);
-        }
-        // Datadog answers 200 with a warning; the node agent then reports "didn't return pods metadata".
+        // The unknown-node answer lives in its own method: a lambda capturing "node" here would allocate
+        // its closure on every request, the hot path included.
+        return holder.Current.Nodes.TryGetValue(node, out var entry)
+            ? ApiEndpoint.WriteJson(ctx, entry.PodTagsBody)
+            : UnknownNode(ctx, node);
+    }
+
+    /// <summary>Datadog answers 200 with a warning; the node agent then reports "didn't return pods metadata".</summary>
+    private static Task UnknownNode(HttpContext ctx, string node)
+    {
         return ApiEndpoint.WriteJson(ctx, MetadataBodies.Write(w =>
         {
             w.WriteStartObject();

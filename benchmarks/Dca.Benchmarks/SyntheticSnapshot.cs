@@ -1,0 +1,37 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Dca.Metadata;
+
+namespace Dca.Benchmarks;
+
+/// <summary>A snapshot shaped like the 5k profile's, built without an API server.</summary>
+internal static class SyntheticSnapshot
+{
+    public static ClusterSnapshot Build(int nodes, int podsPerNode)
+    {
+        var entries = new Dictionary<string, NodeEntry>(StringComparer.Ordinal);
+        for (var n = 0; n < nodes; n++)
+        {
+            var name = "node-" + n.ToString("D5", CultureInfo.InvariantCulture);
+            var pods = Enumerable.Range(0, podsPerNode)
+                .Select(p => new PodServices("app-" + (p % 20).ToString(CultureInfo.InvariantCulture),
+                    $"web-{n}-{p}", ["web-" + (p % 7).ToString(CultureInfo.InvariantCulture)]))
+                .OrderBy(p => p, PodServicesOrder.Instance)
+                .ToArray();
+            var labels = new Dictionary<string, string>
+            {
+                ["kubernetes.io/hostname"] = name,
+                ["kubernetes.io/os"] = "linux",
+                ["topology.kubernetes.io/zone"] = "us-east-1a",
+                ["node.kubernetes.io/instance-type"] = "m5.xlarge",
+            };
+            entries[name] = new NodeEntry
+            {
+                PodTagsBody = MetadataBodies.PodTags(name, pods),
+                Pods = pods,
+                Metadata = new NodeMetadataBodies(MetadataBodies.StringMap(labels), MetadataBodies.StringMap(null), MetadataBodies.Uid("uid-" + name), "uid-" + name),
+            };
+        }
+        return new ClusterSnapshot(entries.ToFrozenDictionary(StringComparer.Ordinal), FrozenDictionary<string, NamespaceEntry>.Empty, 1, DateTimeOffset.UnixEpoch, true);
+    }
+}
