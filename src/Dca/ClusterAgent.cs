@@ -30,6 +30,16 @@ internal static class ClusterAgent
         {
             throw new OptionException(ex.Message);
         }
+        await using var app = Build(options, endpoint, time);
+        await app.StartAsync();
+        StartupLog.Started(app.Logger, "dca", AgentProgram.ProductVersion, AgentHost.ListeningAddresses(app));
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    /// <summary>Builds the cluster agent's host (not started): tests run it in-process against the simulator.</summary>
+    public static WebApplication Build(DcaOptions options, ClusterEndpoint endpoint, TimeProvider time)
+    {
         var resourcesNamespace = options.ResourcesNamespaceName ?? endpoint.Namespace ?? "default";
         var certificate = options.TlsCertificatePath is not null
             ? ServerCertificate.Load(options.TlsCertificatePath, options.TlsKeyPath!)
@@ -69,7 +79,7 @@ internal static class ClusterAgent
         services.AddSingleton<NodeAgentApi>();
         services.AddSingleton<AgentStatus>();
 
-        await using var app = builder.Build();
+        var app = builder.Build();
         var metrics = app.Services.GetRequiredService<MetricsRegistry>();
         var status = app.Services.GetRequiredService<AgentStatus>();
         metrics.AddCollector(status.Collect);
@@ -89,10 +99,7 @@ internal static class ClusterAgent
                 return c.Response.WriteAsync(metrics.Render(), c.RequestAborted);
             }), NotFound);
 
-        await app.StartAsync();
-        StartupLog.Started(app.Logger, "dca", AgentProgram.ProductVersion, AgentHost.ListeningAddresses(app));
-        await app.WaitForShutdownAsync();
-        return 0;
+        return app;
     }
 
     /// <summary>Go's mux answer for an unknown path (PROTOCOL.md §1.1), before any authentication.</summary>
