@@ -21,4 +21,10 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "Stopping")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Debug, "Loaded {Count} {Resource} in {Milliseconds} ms")]
+    public static partial void ResourceLoaded(ILogger logger, int count, string resource, long milliseconds);
+
+    [LoggerMessage(8, LogLevel.Debug, "GC after load: {Gen0}/{Gen1}/{Gen2} collections, {PauseMilliseconds} ms paused, heap {HeapBytes} bytes")]
+    public static partial void GcAfterLoad(ILogger logger, int gen0, int gen1, int gen2, long pauseMilliseconds, long heapBytes);
 }

@@ -130,11 +130,12 @@ public sealed partial class Simulator : IAsyncDisposable
         }
 
         var watch = Stopwatch.StartNew();
-        var scenario = new ClusterScenario(Options.Scenario, Store, Options.Time, KubeletPort);
+        var scenario = new ClusterScenario(Options.Scenario, Store, Options.Time, KubeletPort, _logger);
         scenario.Load();
         _scenario.Scenario = scenario;
         _api.ScenarioState = scenario.State;
         var state = scenario.State();
+        Log.GcAfterLoad(_logger, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), (long)GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalMemory(false));
         Log.ScenarioLoaded(_logger, scenario.Model.Nodes.Count, state["pods"], state["services"], watch.ElapsedMilliseconds, Store.ResourceVersion);
 
         KubeconfigPath = Path.GetFullPath(Options.KubeconfigPath

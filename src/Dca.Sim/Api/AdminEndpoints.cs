@@ -111,6 +111,13 @@ internal sealed class AdminEndpoints(ApiContext api)
         WriteFaults(w, api.Faults.Settings);
         w.WriteNumber("injectedErrors", api.Faults.InjectedErrors);
         w.WriteNumber("injectedThrottles", api.Faults.InjectedThrottles);
+        var gc = GC.GetGCMemoryInfo();
+        w.WriteStartObject("memory");
+        w.WriteNumber("managedHeapBytes", GC.GetTotalMemory(forceFullCollection: false));
+        w.WriteNumber("gcHeapSizeBytes", gc.HeapSizeBytes);
+        w.WriteNumber("gcCommittedBytes", gc.TotalCommittedBytes);
+        w.WriteNumber("workingSetBytes", Environment.WorkingSet);
+        w.WriteEndObject();
         if (api.ScenarioState?.Invoke() is { } scenario)
         {
             w.WriteStartObject("scenario");

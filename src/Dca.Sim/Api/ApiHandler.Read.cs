@@ -35,13 +35,17 @@ internal sealed partial class ApiHandler
         var pipe = ctx.Response.BodyWriter;
         using var w = new Utf8JsonWriter(pipe, new JsonWriterOptions { SkipValidation = true });
         renderer.WriteListStart(w, result.ResourceVersion, result.Continue, result.RemainingItemCount);
+        long flushed = 0;
         foreach (var obj in result.Items)
         {
             renderer.WriteItem(w, obj);
-            if (w.BytesPending > FlushThreshold)
+            // The writer hands full segments to the pipe on its own (BytesCommitted); flushing is what
+            // applies the connection's backpressure, so a 700 MB list never sits in memory whole.
+            if (w.BytesCommitted + w.BytesPending - flushed > FlushThreshold)
             {
                 w.Flush();
                 await pipe.FlushAsync(ctx.RequestAborted);
+                flushed = w.BytesCommitted;
             }
         }
         ObjectRenderer.WriteListEnd(w);

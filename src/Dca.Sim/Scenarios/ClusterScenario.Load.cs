@@ -8,6 +8,22 @@ internal sealed partial class ClusterScenario
     /// <summary>Generates the whole cluster into the store (in parallel; resourceVersions are reserved per resource).</summary>
     public void Load()
     {
+        // A bulk load keeps almost everything it allocates; the arenas' large chunks would otherwise
+        // trigger a full collection over the growing live set again and again. Workstation GC only.
+        var latency = System.Runtime.GCSettings.LatencyMode;
+        System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.LowLatency;
+        try
+        {
+            LoadCore();
+        }
+        finally
+        {
+            System.Runtime.GCSettings.LatencyMode = latency;
+        }
+    }
+
+    private void LoadCore()
+    {
         var model = Model;
         var now = model.Now;
         LoadAll(ResourceTypes.Namespaces, model.Namespaces.Count,
@@ -15,6 +31,7 @@ internal sealed partial class ClusterScenario
         LoadAll(ResourceTypes.Nodes, model.Nodes.Count,
             (i, rv) => NodeJson.Write(model.Nodes[i], rv, _kubeletPort, model.Options.PodsPerNode));
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var perNode = new PodSpec[model.Nodes.Count][];
         Parallel.For(0, model.Nodes.Count, i => perNode[i] = [.. model.PodsOnNode(i)]);
         foreach (var pods in perNode)
@@ -24,6 +41,7 @@ internal sealed partial class ClusterScenario
                 Add(pod);
             }
         }
+        Log.ResourceLoaded(_logger, _pods.Count, "pod specs", watch.ElapsedMilliseconds);
         if (!model.Options.LazyPods)
         {
             LoadAll(ResourceTypes.Pods, _pods.Count, (i, rv) => PodJson.Write(_pods[i], rv));
@@ -83,9 +101,15 @@ internal sealed partial class ClusterScenario
 
     private void LoadAll(ResourceType type, int count, Func<int, long, byte[]> build)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var first = _store.ReserveResourceVersions(count);
         var objects = new StoredObject[count];
-        Parallel.For(0, count, i => objects[i] = ObjectIndexer.Index(type, build(i, first + i)));
+        Parallel.For(0, count, () => new JsonArena(), (i, _, arena) =>
+        {
+            objects[i] = ObjectIndexer.Index(type, arena.Copy(build(i, first + i)));
+            return arena;
+        }, _ => { });
         _store.Load(type, objects);
+        Log.ResourceLoaded(_logger, count, type.GroupResource, watch.ElapsedMilliseconds);
     }
 }

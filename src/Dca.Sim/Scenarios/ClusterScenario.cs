@@ -14,14 +14,16 @@ internal sealed partial class ClusterScenario
     private readonly TimeProvider _time;
     private readonly int _kubeletPort;
     private readonly Random _rng;
+    private readonly ILogger _logger;
     private readonly List<PodSpec> _pods = [];
     private readonly Dictionary<int, List<PodSpec>> _podsByApp = [];
     private readonly Dictionary<int, ServiceEndpoints> _endpoints = [];
     private readonly bool[][] _slots;
     private long _serial;
 
-    public ClusterScenario(ScenarioOptions options, ObjectStore store, TimeProvider time, int kubeletPort)
+    public ClusterScenario(ScenarioOptions options, ObjectStore store, TimeProvider time, int kubeletPort, ILogger logger)
     {
+        _logger = logger;
         _store = store;
         _time = time;
         _kubeletPort = kubeletPort;

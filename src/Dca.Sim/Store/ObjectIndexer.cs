@@ -18,9 +18,9 @@ internal static class ObjectIndexer
         value.Length > 64 ? value : s_strings.GetOrAdd(value, value);
 
     /// <exception cref="JsonException">The bytes are not a JSON object.</exception>
-    public static StoredObject Index(ResourceType type, byte[] json)
+    public static StoredObject Index(ResourceType type, ReadOnlyMemory<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(json.Span);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("object expected");
@@ -46,9 +46,14 @@ internal static class ObjectIndexer
                 metaLength = (int)reader.BytesConsumed - metaStart;
                 continue;
             }
-            var top = reader.GetString()!;
+            var matches = Match(ref reader, type, AllFields(type), 0);
             reader.Read();
-            ReadFields(ref reader, type, fields, top, 1);
+            if (matches == 0)
+            {
+                reader.Skip();
+                continue;
+            }
+            ReadFields(ref reader, type, fields, matches, 1);
         }
         labels.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return new StoredObject(type, json, ns, name, uid, rv, created, [.. labels], fields, metaStart, metaLength);
@@ -107,33 +112,55 @@ internal static class ObjectIndexer
         }
     }
 
-    /// <summary>Descends into the value at the current token when a selectable field's path continues there.</summary>
-    private static void ReadFields(ref Utf8JsonReader reader, ResourceType type, string[] fields, string prefix, int depth)
+    private static uint AllFields(ResourceType type) => type.Fields.Count >= 32 ? uint.MaxValue : (1u << type.Fields.Count) - 1;
+
+    /// <summary>The fields (a bit mask over <paramref name="candidates"/>) whose path continues with the current property name at <paramref name="depth"/>.</summary>
+    private static uint Match(ref Utf8JsonReader reader, ResourceType type, uint candidates, int depth)
     {
-        var wanted = false;
-        for (var i = 0; i < type.Fields.Count; i++)
+        uint matches = 0;
+        for (var i = 0; i < type.Fields.Count && i < 32; i++)
         {
-            var path = type.Fields[i].Path;
-            if (path.Count < depth || !string.Equals(type.Fields[i].PrefixAt(depth), prefix, StringComparison.Ordinal))
+            var path = type.Fields[i].Utf8Path;
+            if ((candidates & (1u << i)) != 0 && path.Length > depth && reader.ValueTextEquals(path[depth]))
             {
-                continue;
-            }
-            wanted = true;
-            if (path.Count == depth && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-            {
-                fields[i] = Intern(ScalarText(ref reader));
+                matches |= 1u << i;
             }
         }
-        if (!wanted || reader.TokenType != JsonTokenType.StartObject)
+        return matches;
+    }
+
+    /// <summary>
+    /// At a value whose path (the first <paramref name="depth"/> segments) some fields in
+    /// <paramref name="candidates"/> share: records the fields that end here, descends for the
+    /// others, skips everything else — no strings are made for property names.
+    /// </summary>
+    private static void ReadFields(ref Utf8JsonReader reader, ResourceType type, string[] fields, uint candidates, int depth)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                for (var i = 0; i < type.Fields.Count && i < 32; i++)
+                {
+                    if ((candidates & (1u << i)) != 0 && type.Fields[i].Utf8Path.Length == depth)
+                    {
+                        fields[i] = Intern(ScalarText(ref reader));
+                    }
+                }
+            }
             reader.Skip();
             return;
         }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var property = reader.GetString()!;
+            var matches = Match(ref reader, type, candidates, depth);
             reader.Read();
-            ReadFields(ref reader, type, fields, prefix + "." + property, depth + 1);
+            if (matches == 0)
+            {
+                reader.Skip();
+                continue;
+            }
+            ReadFields(ref reader, type, fields, matches, depth + 1);
         }
     }
 

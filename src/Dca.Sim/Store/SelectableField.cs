@@ -18,6 +18,7 @@ public sealed class SelectableField
         Label = label;
         var parts = path.Split('.');
         Path = parts;
+        Utf8Path = [.. parts.Select(System.Text.Encoding.UTF8.GetBytes)];
         _prefixes = new string[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
@@ -26,6 +27,9 @@ public sealed class SelectableField
     }
 
     private readonly string[] _prefixes;
+
+    /// <summary>The path segments as UTF-8, for allocation-free matching against property names.</summary>
+    internal byte[][] Utf8Path { get; }
 
     /// <summary>The first <paramref name="depth"/> path segments joined with dots.</summary>
     internal string PrefixAt(int depth) => _prefixes[depth - 1];

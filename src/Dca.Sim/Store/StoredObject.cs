@@ -13,7 +13,7 @@ public sealed class StoredObject
 
     internal StoredObject(
         ResourceType type,
-        byte[] json,
+        ReadOnlyMemory<byte> json,
         string ns,
         string name,
         string uid,
