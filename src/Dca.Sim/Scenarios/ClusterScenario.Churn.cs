@@ -80,10 +80,6 @@ internal sealed partial class ClusterScenario
     /// <summary>One core/v1 Event: usually a new one about a random pod, sometimes a repeat (count+1) of a recent one.</summary>
     public void EmitEvent()
     {
-        if (_pods.Count == 0)
-        {
-            return;
-        }
         var now = _time.GetUtcNow();
         if (_recentEvents.Count > 0 && _rng.NextDouble() < 0.2)
         {
@@ -97,7 +93,10 @@ internal sealed partial class ClusterScenario
                 return;
             }
         }
-        var pod = _pods[_rng.Next(_pods.Count)];
+        if (RandomPod() is not { } pod)
+        {
+            return;
+        }
         var template = _rng.Next(s_events.Length);
         var name = pod.Name + "." + PodJson.Hex(pod.Uid + EventsEmitted.ToString(System.Globalization.CultureInfo.InvariantCulture), 16);
         var uid = ClusterModel.Uid(_rng);
@@ -114,6 +113,21 @@ internal sealed partial class ClusterScenario
             TryDelete(ResourceTypes.Events, ns, old);
         }
         EventsEmitted++;
+    }
+
+    /// <summary>A random pod: a live one, or with lazy pods one generated for a random node.</summary>
+    private PodSpec? RandomPod()
+    {
+        if (_pods.Count > 0)
+        {
+            return _pods[_rng.Next(_pods.Count)];
+        }
+        if (!Model.Options.LazyPods || Model.Nodes.Count == 0)
+        {
+            return null;
+        }
+        var onNode = Model.PodsOnNode(_rng.Next(Model.Nodes.Count)).ToList();
+        return onNode.Count == 0 ? null : onNode[_rng.Next(onNode.Count)];
     }
 
     private void WriteEvent(PodSpec pod, string name, string uid, int template, int count, DateTimeOffset first, DateTimeOffset last)

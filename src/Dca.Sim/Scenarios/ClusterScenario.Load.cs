@@ -32,35 +32,42 @@ internal sealed partial class ClusterScenario
             (i, rv) => NodeJson.Write(model.Nodes[i], rv, _kubeletPort, model.Options.PodsPerNode));
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var perNode = new PodSpec[model.Nodes.Count][];
-        Parallel.For(0, model.Nodes.Count, i => perNode[i] = [.. model.PodsOnNode(i)]);
-        foreach (var pods in perNode)
-        {
-            foreach (var pod in pods)
-            {
-                Add(pod);
-            }
-        }
-        Log.ResourceLoaded(_logger, _pods.Count, "pod specs", watch.ElapsedMilliseconds);
-        if (!model.Options.LazyPods)
-        {
-            LoadAll(ResourceTypes.Pods, _pods.Count, (i, rv) => PodJson.Write(_pods[i], rv));
-        }
-
         var services = model.Apps.Where(a => a.HasService).ToList();
         var rng = new Random(unchecked(model.Options.Seed + 7));
         foreach (var app in services)
         {
-            var endpoints = new ServiceEndpoints(app);
-            foreach (var pod in _podsByApp.GetValueOrDefault(app.Index) ?? [])
+            _endpoints[app.Index] = new ServiceEndpoints(app);
+        }
+        // Nodes in batches: pod specs are generated in parallel, then (in node order, so the result
+        // is deterministic) either kept as the scenario's live pods or, with lazy pods, reduced to
+        // their endpoints and dropped — 1.5 million specs never sit in memory at once.
+        const int Batch = 2_000;
+        var podCount = 0L;
+        for (var from = 0; from < model.Nodes.Count; from += Batch)
+        {
+            var perNode = new PodSpec[Math.Min(Batch, model.Nodes.Count - from)][];
+            Parallel.For(0, perNode.Length, i => perNode[i] = [.. model.PodsOnNode(from + i)]);
+            foreach (var pod in perNode.SelectMany(p => p))
             {
-                endpoints.Add(Endpoint(pod), () => NewSlice(app, rng, model.ClusterCreated));
+                podCount++;
+                if (!model.Options.LazyPods)
+                {
+                    Add(pod);
+                }
+                if (pod.App is { } app && _endpoints.TryGetValue(app.Index, out var endpoints))
+                {
+                    endpoints.Add(Endpoint(pod), () => NewSlice(app, rng, model.ClusterCreated));
+                }
             }
-            if (endpoints.Slices.Count == 0)
-            {
-                endpoints.Slices.Add(NewSlice(app, rng, model.ClusterCreated));
-            }
-            _endpoints[app.Index] = endpoints;
+        }
+        Log.ResourceLoaded(_logger, (int)podCount, "pod specs", watch.ElapsedMilliseconds);
+        if (!model.Options.LazyPods)
+        {
+            LoadAll(ResourceTypes.Pods, _pods.Count, (i, rv) => PodJson.Write(_pods[i], rv));
+        }
+        foreach (var endpoints in _endpoints.Values.Where(e => e.Slices.Count == 0))
+        {
+            endpoints.Slices.Add(NewSlice(endpoints.App, rng, model.ClusterCreated));
         }
         var kubernetes = KubernetesService();
         LoadAll(ResourceTypes.Services, services.Count + 1,
@@ -81,6 +88,16 @@ internal sealed partial class ClusterScenario
         LoadAll(ResourceTypes.Endpoints, withEndpoints.Count + 1, (i, rv) => i < withEndpoints.Count
             ? ServiceJson.Endpoints(withEndpoints[i].App, rv, model.ClusterCreated.AddMinutes(5), [.. withEndpoints[i].All])
             : ServiceJson.Endpoints(kubernetes, rv, model.ClusterCreated, [apiEndpoint]));
+
+        if (model.Options.LazyPods)
+        {
+            // Nothing changes lazy pods (no churn), so their endpoints are not needed once written.
+            foreach (var slice in _endpoints.Values.SelectMany(e => e.Slices))
+            {
+                slice.Endpoints.Clear();
+                slice.Endpoints.TrimExcess();
+            }
+        }
 
         string[] components = ["scheduler", "controller-manager", "etcd-0"];
         LoadAll(ResourceTypes.ComponentStatuses, components.Length,
