@@ -50,6 +50,7 @@ public sealed partial class Simulator : IAsyncDisposable
             Time = options.Time,
             Logger = _logger,
             BookmarkInterval = options.BookmarkInterval,
+            AllowAnonymous = options.PlainHttp,
             Stopping = _stopping.Token,
         };
     }

@@ -15,7 +15,11 @@ public sealed record SimulatorOptions
     /// <summary>The kubelets' shared port (on every 127.1.x.y address); 0 (default) picks a free one.</summary>
     public int KubeletPort { get; init; }
 
-    /// <summary>Serve the API over plain HTTP instead of HTTPS (the kubelets stay HTTPS).</summary>
+    /// <summary>
+    /// Serve the API over plain HTTP instead of HTTPS (the kubelets stay HTTPS). Requests without
+    /// credentials are then served as "anonymous" (client-go sends no token over plain HTTP); a wrong
+    /// token is still 401.
+    /// </summary>
     public bool PlainHttp { get; init; }
 
     /// <summary>Run the kubelets (default true).</summary>

@@ -18,6 +18,12 @@ internal sealed class ApiContext
 
     public required ILogger Logger { get; init; }
 
+    /// <summary>
+    /// Requests without an Authorization header are served as "anonymous" (plain-HTTP mode, like
+    /// the API server's old insecure port: client-go sends no credentials over plain HTTP).
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
+
     /// <summary>How often watches that asked for bookmarks get one.</summary>
     public required TimeSpan BookmarkInterval { get; init; }
 

@@ -29,6 +29,10 @@ internal sealed partial class ApiHandler(ApiContext api)
                 return;
             }
             var identity = api.Tokens.Authenticate(ctx.Request);
+            if (identity is null && api.AllowAnonymous && ctx.Request.Headers.Authorization.Count == 0)
+            {
+                identity = "anonymous";
+            }
             if (identity is null)
             {
                 throw new StatusException(401, "Unauthorized", "Unauthorized");
