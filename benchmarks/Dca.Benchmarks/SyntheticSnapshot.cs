@@ -14,10 +14,10 @@ internal static class SyntheticSnapshot
         {
             var name = "node-" + n.ToString("D5", CultureInfo.InvariantCulture);
             var pods = Enumerable.Range(0, podsPerNode)
-                .Select(p => new PodServices("app-" + (p % 20).ToString(CultureInfo.InvariantCulture),
-                    $"web-{n}-{p}", ["web-" + (p % 7).ToString(CultureInfo.InvariantCulture)]))
-                .OrderBy(p => p, PodServicesOrder.Instance)
-                .ToArray();
+                .Select(p => new Membership("app-" + (p % 20).ToString(CultureInfo.InvariantCulture),
+                    $"web-{n}-{p}", "web-" + (p % 7).ToString(CultureInfo.InvariantCulture)))
+                .ToList();
+            pods.Sort(MembershipOrder.Instance);
             var labels = new Dictionary<string, string>
             {
                 ["kubernetes.io/hostname"] = name,
@@ -28,7 +28,7 @@ internal static class SyntheticSnapshot
             entries[name] = new NodeEntry
             {
                 PodTagsBody = MetadataBodies.PodTags(name, pods),
-                Pods = pods,
+                PodCount = pods.Count,
                 Metadata = new NodeMetadataBodies(MetadataBodies.StringMap(labels), MetadataBodies.StringMap(null), MetadataBodies.Uid("uid-" + name), "uid-" + name),
             };
         }

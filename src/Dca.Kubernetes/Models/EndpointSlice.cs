@@ -4,7 +4,8 @@ namespace Dca.Kubernetes.Models;
 
 /// <summary>
 /// A discovery.k8s.io/v1 EndpointSlice. The owning service is the label
-/// <c>kubernetes.io/service-name</c> (<see cref="ServiceNameLabel"/>).
+/// <c>kubernetes.io/service-name</c> (<see cref="ServiceNameLabel"/>). Endpoints are read into a flat,
+/// compact form (<see cref="SliceEndpoint"/>): a 5,000-node cluster has about 150,000 of them.
 /// </summary>
 public sealed class EndpointSlice : IKubernetesObject
 {
@@ -20,32 +21,24 @@ public sealed class EndpointSlice : IKubernetesObject
     public List<SliceEndpoint>? Endpoints { get; set; }
 }
 
+/// <summary>
+/// One endpoint of a slice, flattened to what the agents use: the node, the target object (kind,
+/// name, namespace) and the ready condition. Addresses, hints, zone and the target's uid are skipped
+/// while parsing. Repeated strings (node names, kinds, namespaces) are interned.
+/// </summary>
+[JsonConverter(typeof(SliceEndpointConverter))]
 public sealed class SliceEndpoint
 {
-    [JsonPropertyName("addresses")]
-    public List<string>? Addresses { get; set; }
-
-    [JsonPropertyName("conditions")]
-    public EndpointConditions? Conditions { get; set; }
-
-    [JsonPropertyName("nodeName")]
     public string? NodeName { get; set; }
 
-    [JsonPropertyName("targetRef")]
-    public ObjectReference? TargetRef { get; set; }
-}
+    public string? TargetKind { get; set; }
 
-public sealed class EndpointConditions
-{
-    /// <summary>Null means ready (the API documents "unknown state ... should be interpreted as ready").</summary>
-    [JsonPropertyName("ready")]
+    public string? TargetName { get; set; }
+
+    public string? TargetNamespace { get; set; }
+
+    /// <summary>Null means unknown, which the API says to interpret as ready.</summary>
     public bool? Ready { get; set; }
-
-    [JsonPropertyName("serving")]
-    public bool? Serving { get; set; }
-
-    [JsonPropertyName("terminating")]
-    public bool? Terminating { get; set; }
 }
 
 public sealed class ObjectReference

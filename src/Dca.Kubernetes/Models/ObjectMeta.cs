@@ -35,6 +35,7 @@ public sealed class ObjectMeta
 
     [JsonPropertyName("annotations")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(InternedStringMapConverter))]
     public Dictionary<string, string>? Annotations { get; set; }
 
     [JsonPropertyName("ownerReferences")]

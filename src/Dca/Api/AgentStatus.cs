@@ -26,7 +26,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
                 i.Reflector.WatchRestarts, i.Reflector.Errors, i.Reflector.LastError))],
             Snapshot = new SnapshotStatus(snapshot.Synced, snapshot.Generation, Age(snapshot),
                 metadata.Builder?.LastBuildDuration.TotalMilliseconds ?? 0, snapshot.Nodes.Count, snapshot.Namespaces.Count,
-                snapshot.Nodes.Values.Sum(n => n.Pods.Length)),
+                snapshot.Nodes.Values.Sum(n => n.PodCount)),
         };
     }
 

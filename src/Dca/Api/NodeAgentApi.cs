@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Dca.Hosting;
 using Dca.Metadata;
@@ -74,7 +75,8 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
         var node = ApiEndpoint.Value(ctx, "node");
         var ns = ApiEndpoint.Value(ctx, "ns");
         var pod = ApiEndpoint.Value(ctx, "pod");
-        if (!holder.Current.Nodes.TryGetValue(node, out var entry) || Find(entry.Pods, ns, pod) is not { } found)
+        var services = holder.Current.Nodes.TryGetValue(node, out var entry) ? MetadataBodies.ServicesOf(entry.PodTagsBody, ns, pod) : null;
+        if (services is null)
         {
             // Go marshals the nil slice of an unknown pod as null (PROTOCOL.md §1.3).
             return ApiEndpoint.WriteJson(ctx, s_null);
@@ -82,7 +84,7 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
         return ApiEndpoint.WriteJson(ctx, MetadataBodies.Write(w =>
         {
             w.WriteStartArray();
-            foreach (var service in found.Services)
+            foreach (var service in services)
             {
                 w.WriteStringValue("kube_service:" + service);
             }
@@ -90,50 +92,28 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
         }));
     }
 
-    internal static PodServices? Find(PodServices[] pods, string ns, string pod)
-    {
-        int lo = 0, hi = pods.Length - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var c = PodServicesOrder.Compare(pods[mid].Namespace, pods[mid].Pod, ns, pod);
-            if (c == 0)
-            {
-                return pods[mid];
-            }
-            if (c < 0)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-        return null;
-    }
-
     private Task PodTagsAllNodes(HttpContext ctx)
     {
         var snapshot = holder.Current;
-        var body = MetadataBodies.Write(w =>
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        buffer.Write("{\"Nodes\":{"u8);
+        var first = true;
+        foreach (var (_, entry) in snapshot.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
         {
-            w.WriteStartObject();
-            w.WriteStartObject("Nodes");
-            foreach (var (node, entry) in snapshot.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+            if (!first)
             {
-                MetadataBodies.WriteNodeBundle(w, node, entry.Pods);
+                buffer.Write(","u8);
             }
-            w.WriteEndObject();
-            if (!snapshot.Synced)
-            {
-                w.WriteStartArray("Errors");
-                w.WriteStringValue("the cluster agent has not finished listing nodes");
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-        });
-        return ApiEndpoint.WriteJson(ctx, body, snapshot.Synced ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            buffer.Write(MetadataBodies.NodeMember(entry.PodTagsBody));
+            first = false;
+        }
+        buffer.Write("}"u8);
+        if (!snapshot.Synced)
+        {
+            buffer.Write(",\"Errors\":[\"the cluster agent has not finished listing nodes\"]"u8);
+        }
+        buffer.Write("}"u8);
+        return ApiEndpoint.WriteJson(ctx, buffer.WrittenSpan.ToArray(), snapshot.Synced ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     private Task NodeBody(HttpContext ctx, Func<NodeMetadataBodies, byte[]> body)

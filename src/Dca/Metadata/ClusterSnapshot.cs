@@ -38,14 +38,18 @@ internal sealed class ClusterSnapshot
     public bool Synced { get; }
 }
 
-/// <summary>One node: its pod → services bundle and its metadata, pre-serialized.</summary>
+/// <summary>
+/// One node: its pod → services bundle and its metadata, pre-serialized. The bundle is kept only as
+/// its body (the per-pod route, used by agents older than 1.3, reads it back): at 150,000 pods an
+/// object per pod would cost more than the bodies themselves.
+/// </summary>
 internal sealed class NodeEntry
 {
     /// <summary>The <c>/api/v1/tags/pod/{node}</c> body.</summary>
     public required byte[] PodTagsBody { get; init; }
 
-    /// <summary>The node's pods with services, ordered by <see cref="PodServicesOrder"/>.</summary>
-    public required PodServices[] Pods { get; init; }
+    /// <summary>Pods with at least one service on this node.</summary>
+    public required int PodCount { get; init; }
 
     /// <summary>Null when the node object is not (yet) known: its metadata routes answer 500, like Datadog's.</summary>
     public NodeMetadataBodies? Metadata { get; init; }

@@ -2,6 +2,9 @@ using Dca.Kubernetes.Models;
 
 namespace Dca.Metadata;
 
+/// <summary>One pod's membership in one service.</summary>
+internal readonly record struct Membership(string Namespace, string Pod, string Service);
+
 /// <summary>
 /// Reads pod → service memberships out of the current endpoints objects, EndpointSlices
 /// (discovery.k8s.io/v1, the default) or core/v1 Endpoints. Only addresses whose targetRef is a Pod
@@ -12,11 +15,20 @@ internal abstract class EndpointsView
 {
     public abstract string Name { get; }
 
-    /// <summary>The distinct nodes an object contributes to.</summary>
-    public abstract IReadOnlyList<string> NodesOf(string key);
+    /// <summary>
+    /// Adds the memberships the object <paramref name="key"/> gives each node of <paramref name="nodes"/>
+    /// to <paramref name="into"/>, in one pass over its endpoints.
+    /// </summary>
+    public abstract void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into);
 
-    /// <summary>Adds the (namespace, pod, service) memberships the object gives <paramref name="node"/>.</summary>
-    public abstract void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into);
+    protected static void Add(Dictionary<string, List<Membership>> into, string node, Membership membership)
+    {
+        if (!into.TryGetValue(node, out var list))
+        {
+            into[node] = list = [];
+        }
+        list.Add(membership);
+    }
 
     protected static IReadOnlyList<string> Distinct(IEnumerable<string> nodes)
     {
@@ -32,9 +44,7 @@ internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, boo
     public static IReadOnlyList<string> Nodes(EndpointSlice? slice, bool ignoreReadiness) =>
         slice is null || ServiceOf(slice) is null ? [] : Distinct(Counted(slice, ignoreReadiness).Select(e => e.NodeName!));
 
-    public override IReadOnlyList<string> NodesOf(string key) => Nodes(lookup(key), ignoreReadiness);
-
-    public override void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into)
+    public override void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into)
     {
         if (lookup(key) is not { } slice || ServiceOf(slice) is not { } service)
         {
@@ -43,9 +53,9 @@ internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, boo
         var ns = slice.Metadata.Namespace ?? "";
         foreach (var endpoint in Counted(slice, ignoreReadiness))
         {
-            if (string.Equals(endpoint.NodeName, node, StringComparison.Ordinal))
+            if (nodes.Contains(endpoint.NodeName!))
             {
-                into.Add((endpoint.TargetRef!.Namespace ?? ns, endpoint.TargetRef.Name!, service));
+                Add(into, endpoint.NodeName!, new Membership(endpoint.TargetNamespace ?? ns, endpoint.TargetName!, service));
             }
         }
     }
@@ -55,10 +65,9 @@ internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, boo
 
     private static IEnumerable<SliceEndpoint> Counted(EndpointSlice slice, bool ignoreReadiness) =>
         (slice.Endpoints ?? []).Where(e =>
-            e.TargetRef is { Kind: "Pod", Name.Length: > 0 }
-            && !string.IsNullOrEmpty(e.NodeName)
+            e is { TargetKind: "Pod", TargetName.Length: > 0, NodeName.Length: > 0 }
             // A nil "ready" means unknown, which the API says to interpret as ready.
-            && (ignoreReadiness || e.Conditions?.Ready != false));
+            && (ignoreReadiness || e.Ready != false));
 }
 
 internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ignoreReadiness) : EndpointsView
@@ -68,9 +77,7 @@ internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ig
     public static IReadOnlyList<string> Nodes(Endpoints? endpoints, bool ignoreReadiness) =>
         endpoints is null ? [] : Distinct(Counted(endpoints, ignoreReadiness).Select(a => a.NodeName!));
 
-    public override IReadOnlyList<string> NodesOf(string key) => Nodes(lookup(key), ignoreReadiness);
-
-    public override void CollectForNode(string key, string node, List<(string Namespace, string Pod, string Service)> into)
+    public override void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into)
     {
         if (lookup(key) is not { } endpoints)
         {
@@ -79,9 +86,9 @@ internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ig
         var ns = endpoints.Metadata.Namespace ?? "";
         foreach (var address in Counted(endpoints, ignoreReadiness))
         {
-            if (string.Equals(address.NodeName, node, StringComparison.Ordinal))
+            if (nodes.Contains(address.NodeName!))
             {
-                into.Add((address.TargetRef!.Namespace ?? ns, address.TargetRef.Name!, endpoints.Metadata.Name));
+                Add(into, address.NodeName!, new Membership(address.TargetRef!.Namespace ?? ns, address.TargetRef.Name!, endpoints.Metadata.Name));
             }
         }
     }

@@ -11,45 +11,100 @@ namespace Dca.Metadata;
 internal static class MetadataBodies
 {
     /// <summary><c>{"Nodes":{"node":{"services":{"ns":{"pod":{"svc":{}}}}}}}</c></summary>
-    public static byte[] PodTags(string node, PodServices[] pods) => Write(w =>
+    /// <param name="node">The node.</param>
+    /// <param name="sorted">Its memberships, ordered by <see cref="MembershipOrder"/>; duplicates are written once.</param>
+    public static byte[] PodTags(string node, List<Membership> sorted) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteStartObject("Nodes");
-        WriteNodeBundle(w, node, pods);
+        w.WriteStartObject(node);
+        w.WriteStartObject("services");
+        Membership? previous = null;
+        foreach (var m in sorted)
+        {
+            var sameNs = previous is { } p && p.Namespace == m.Namespace;
+            var samePod = sameNs && previous!.Value.Pod == m.Pod;
+            if (samePod && previous!.Value.Service == m.Service)
+            {
+                continue;
+            }
+            if (!samePod && previous is not null)
+            {
+                w.WriteEndObject();
+            }
+            if (!sameNs)
+            {
+                if (previous is not null)
+                {
+                    w.WriteEndObject();
+                }
+                w.WriteStartObject(m.Namespace);
+            }
+            if (!samePod)
+            {
+                w.WriteStartObject(m.Pod);
+            }
+            w.WriteStartObject(m.Service);
+            w.WriteEndObject();
+            previous = m;
+        }
+        if (previous is not null)
+        {
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
         w.WriteEndObject();
         w.WriteEndObject();
     });
 
-    public static void WriteNodeBundle(Utf8JsonWriter w, string node, PodServices[] pods)
+    /// <summary>The <c>"node":{...}</c> member inside a <see cref="PodTags"/> body, for the all-nodes answer.</summary>
+    public static ReadOnlySpan<byte> NodeMember(byte[] podTagsBody) =>
+        // {"Nodes":{ ... }}  — skip the 10-byte prefix and the two closing braces.
+        podTagsBody.AsSpan(10, podTagsBody.Length - 12);
+
+    /// <summary>The services of one pod, read back from a node's body; null when the pod is not there.</summary>
+    public static List<string>? ServicesOf(byte[] podTagsBody, string ns, string pod)
     {
-        w.WriteStartObject(node);
-        w.WriteStartObject("services");
+        var reader = new Utf8JsonReader(podTagsBody);
+        // Property depths: 1 Nodes, 2 the node, 3 services, 4 a namespace, 5 a pod, 6 a service.
         string? currentNs = null;
-        foreach (var pod in pods)
+        while (reader.Read())
         {
-            if (!string.Equals(pod.Namespace, currentNs, StringComparison.Ordinal))
+            if (reader.TokenType != JsonTokenType.PropertyName)
             {
-                if (currentNs is not null)
+                continue;
+            }
+            if (reader.CurrentDepth == 4)
+            {
+                currentNs = reader.GetString();
+                if (currentNs != ns)
                 {
-                    w.WriteEndObject();
+                    reader.Read();
+                    reader.Skip();
                 }
-                w.WriteStartObject(pod.Namespace);
-                currentNs = pod.Namespace;
             }
-            w.WriteStartObject(pod.Pod);
-            foreach (var service in pod.Services)
+            else if (reader.CurrentDepth == 5 && currentNs == ns)
             {
-                w.WriteStartObject(service);
-                w.WriteEndObject();
+                if (!reader.ValueTextEquals(pod))
+                {
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
+                reader.Read();
+                var services = new List<string>();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    services.Add(reader.GetString()!);
+                    reader.Read();
+                    reader.Skip();
+                }
+                return services;
             }
-            w.WriteEndObject();
         }
-        if (currentNs is not null)
-        {
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-        w.WriteEndObject();
+        return null;
     }
 
     /// <summary>A flat JSON object of strings (labels, annotations).</summary>

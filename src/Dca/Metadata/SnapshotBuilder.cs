@@ -146,9 +146,10 @@ internal sealed partial class SnapshotBuilder
         var clock = Stopwatch.StartNew();
         var previous = _holder.Current;
         var serialized = 0;
+        var memberships = CollectMemberships();
         foreach (var node in _dirtyBundles.Union(_dirtyNodeMetadata, StringComparer.Ordinal))
         {
-            serialized += RebuildNode(node);
+            serialized += RebuildNode(node, _dirtyBundles.Contains(node), memberships);
         }
         foreach (var ns in _dirtyNamespaces)
         {
@@ -177,41 +178,71 @@ internal sealed partial class SnapshotBuilder
         Interlocked.Add(ref _bodiesSerialized, serialized);
         if (synced && !previous.Synced)
         {
-            Log.FirstSnapshot(_logger, snapshot.Nodes.Count, snapshot.Namespaces.Count, snapshot.Nodes.Values.Sum(n => n.Pods.Length), clock.Elapsed.TotalMilliseconds);
+            Log.FirstSnapshot(_logger, snapshot.Nodes.Count, snapshot.Namespaces.Count, snapshot.Nodes.Values.Sum(n => n.PodCount), clock.Elapsed.TotalMilliseconds);
+            // The first lists leave the largest garbage the process will ever make (whole list pages);
+            // compact once and give the memory back to the OS, so the resident size reflects the data kept.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 
-    private int RebuildNode(string node)
+    /// <summary>
+    /// The memberships of every node whose bundle changed, in one pass over each endpoints object that
+    /// touches one of them (not one pass per node: at start-up every node is dirty).
+    /// </summary>
+    private Dictionary<string, List<Membership>> CollectMemberships()
     {
-        var pods = CollectPods(node);
+        var memberships = new Dictionary<string, List<Membership>>(_dirtyBundles.Count, StringComparer.Ordinal);
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in _dirtyBundles)
+        {
+            if (_nodeSources.TryGetValue(node, out var keys))
+            {
+                sources.UnionWith(keys);
+            }
+        }
+        foreach (var key in sources)
+        {
+            _endpoints.Collect(key, _dirtyBundles, memberships);
+        }
+        return memberships;
+    }
+
+    private int RebuildNode(string node, bool bundleChanged, Dictionary<string, List<Membership>> memberships)
+    {
         var metadata = _nodeStore.Get(node) is { } obj ? NodeMetadata(obj) : null;
-        if (metadata is null && pods.Length == 0)
+        _nodes.TryGetValue(node, out var previous);
+        byte[] body;
+        int pods;
+        if (bundleChanged || previous is null)
+        {
+            var list = memberships.GetValueOrDefault(node) ?? [];
+            list.Sort(MembershipOrder.Instance);
+            (body, pods) = (MetadataBodies.PodTags(node, list), CountPods(list));
+        }
+        else
+        {
+            (body, pods) = (previous.PodTagsBody, previous.PodCount);
+        }
+        if (metadata is null && pods == 0)
         {
             _nodes.Remove(node);
             return 0;
         }
-        _nodes[node] = new NodeEntry { PodTagsBody = MetadataBodies.PodTags(node, pods), Pods = pods, Metadata = metadata };
+        _nodes[node] = new NodeEntry { PodTagsBody = body, PodCount = pods, Metadata = metadata };
         return 1;
     }
 
-    private PodServices[] CollectPods(string node)
+    private static int CountPods(List<Membership> sorted)
     {
-        if (!_nodeSources.TryGetValue(node, out var sources))
+        var count = 0;
+        for (var i = 0; i < sorted.Count; i++)
         {
-            return [];
+            if (i == 0 || sorted[i].Pod != sorted[i - 1].Pod || sorted[i].Namespace != sorted[i - 1].Namespace)
+            {
+                count++;
+            }
         }
-        var memberships = new List<(string Namespace, string Pod, string Service)>();
-        foreach (var key in sources)
-        {
-            _endpoints.CollectForNode(key, node, memberships);
-        }
-        var pods = memberships
-            .GroupBy(m => (m.Namespace, m.Pod))
-            .Select(g => new PodServices(g.Key.Namespace, g.Key.Pod,
-                [.. g.Select(m => m.Service).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))
-            .ToArray();
-        Array.Sort(pods, PodServicesOrder.Instance);
-        return pods;
+        return count;
     }
 
     private NodeMetadataBodies NodeMetadata(PartialObjectMetadata node)
