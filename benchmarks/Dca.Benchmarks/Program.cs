@@ -21,6 +21,27 @@ if (args is ["heap"])
     GC.KeepAlive(list);
     return;
 }
+// "heap-resources KUBECONFIG": managed memory held per resource the cluster agent watches (tuning aid).
+if (args is ["heap-resources", var kubeconfig])
+{
+    var endpoint = Dca.Kubernetes.Config.KubeConfigLoader.Load([kubeconfig], null, TimeProvider.System);
+    using var client = new Dca.Kubernetes.Client.KubernetesClient(endpoint, new Dca.Kubernetes.Client.KubernetesClientOptions(),
+        Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
+    async Task Measure<T>(string name, ResourceKind<T> kind) where T : class, IKubernetesObject
+    {
+        GC.Collect(2, GCCollectionMode.Forced, true, true);
+        var before = GC.GetTotalMemory(true);
+        var (items, _) = await client.ListAllAsync(kind, new Dca.Kubernetes.Client.ListOptions(), CancellationToken.None);
+        var after = GC.GetTotalMemory(true);
+        Console.WriteLine($"{name}: {items.Count} objects, {(after - before) / 1048576.0:F1} MiB, {(after - before) / Math.Max(1, items.Count)} bytes/object");
+        GC.KeepAlive(items);
+    }
+    await Measure("nodes (metadata)", Resources.NodeMetadata);
+    await Measure("namespaces (metadata)", Resources.NamespaceMetadata);
+    await Measure("endpointslices", Resources.EndpointSlices);
+    return;
+}
+
 // "alloc": bytes allocated per hot-handler call, measured directly (a quick check beside BenchmarkDotNet's).
 if (args is ["alloc"])
 {

@@ -26,8 +26,9 @@ public sealed partial class Reflector<T>
 
         var seen = new HashSet<string>(items.Count, StringComparer.Ordinal);
         int added = 0, updated = 0, deleted = 0;
-        foreach (var item in items)
+        foreach (var listed in items)
         {
+            var item = Transform is null ? listed : Transform(listed);
             var key = item.Metadata.Key;
             seen.Add(key);
             var previous = Store.Get(key);
@@ -86,10 +87,11 @@ public sealed partial class Reflector<T>
                 throw new KubernetesApiException((System.Net.HttpStatusCode)(status?.Code ?? 500), status?.Reason,
                     status?.Message ?? "watch error", "watch", _kind.DisplayName);
             }
-            if (change.Object is not { } item)
+            if (change.Object is not { } received)
             {
                 continue;
             }
+            var item = Transform is null || change.Type == WatchEventType.Bookmark ? received : Transform(received);
             Apply(change.Type, item);
             if (item.Metadata.ResourceVersion is { Length: > 0 } rv)
             {

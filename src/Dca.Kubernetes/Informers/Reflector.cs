@@ -43,6 +43,12 @@ public sealed partial class Reflector<T> : IReflector where T : class, IKubernet
 
     public ObjectStore<T> Store { get; }
 
+    /// <summary>
+    /// Applied to every object before it is stored or reported (client-go's transform): drop what the
+    /// consumer will never read, so the store holds less. Set before <see cref="RunAsync"/>.
+    /// </summary>
+    public Func<T, T>? Transform { get; init; }
+
     public int ObjectCount => Store.Count;
 
     /// <summary>The resource, for logs and metrics (e.g. <c>endpointslices.discovery.k8s.io</c>).</summary>

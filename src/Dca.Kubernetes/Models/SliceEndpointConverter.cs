@@ -6,17 +6,13 @@ namespace Dca.Kubernetes.Models;
 /// <summary>Reads an EndpointSlice endpoint straight into the flat <see cref="SliceEndpoint"/>.</summary>
 public sealed class SliceEndpointConverter : JsonConverter<SliceEndpoint>
 {
-    public override SliceEndpoint? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override SliceEndpoint Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException("an endpoint must be an object");
         }
-        var endpoint = new SliceEndpoint();
+        var endpoint = new Fields();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("nodeName"u8))
@@ -27,12 +23,12 @@ public sealed class SliceEndpointConverter : JsonConverter<SliceEndpoint>
             else if (reader.ValueTextEquals("targetRef"u8))
             {
                 reader.Read();
-                ReadTarget(ref reader, endpoint);
+                ReadTarget(ref reader, ref endpoint);
             }
             else if (reader.ValueTextEquals("conditions"u8))
             {
                 reader.Read();
-                ReadConditions(ref reader, endpoint);
+                ReadConditions(ref reader, ref endpoint);
             }
             else
             {
@@ -40,10 +36,20 @@ public sealed class SliceEndpointConverter : JsonConverter<SliceEndpoint>
                 SkipValue(ref reader);
             }
         }
-        return endpoint;
+        return new SliceEndpoint(endpoint.NodeName, endpoint.TargetKind, endpoint.TargetName, endpoint.TargetNamespace, endpoint.Ready);
     }
 
-    private static void ReadTarget(ref Utf8JsonReader reader, SliceEndpoint endpoint)
+    /// <summary>The fields gathered while reading one endpoint.</summary>
+    private struct Fields
+    {
+        public string? NodeName;
+        public string? TargetKind;
+        public string? TargetName;
+        public string? TargetNamespace;
+        public bool? Ready;
+    }
+
+    private static void ReadTarget(ref Utf8JsonReader reader, ref Fields endpoint)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -75,7 +81,7 @@ public sealed class SliceEndpointConverter : JsonConverter<SliceEndpoint>
         }
     }
 
-    private static void ReadConditions(ref Utf8JsonReader reader, SliceEndpoint endpoint)
+    private static void ReadConditions(ref Utf8JsonReader reader, ref Fields endpoint)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {

@@ -13,8 +13,6 @@ namespace Dca.Metadata;
 /// </summary>
 internal sealed partial class MetadataService : BackgroundService
 {
-    private static readonly TimeSpan s_healthInterval = TimeSpan.FromSeconds(1);
-
     private readonly KubernetesClient _client;
     private readonly DcaOptions _options;
     private readonly SnapshotHolder _holder;
@@ -31,6 +29,9 @@ internal sealed partial class MetadataService : BackgroundService
         _health = health;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<MetadataService>();
+        // Registered now, not when the informers start: until the first snapshot, /ready must fail
+        // even before the informer components exist.
+        _health.Register("metadata", () => _holder.Current.Synced ? HealthState.Ok : HealthState.NotReady("waiting for the first snapshot"));
     }
 
     /// <summary>The informers, for status and metrics (empty until started).</summary>
@@ -58,8 +59,13 @@ internal sealed partial class MetadataService : BackgroundService
             _client.TimeProvider, _loggerFactory.CreateLogger<SnapshotBuilder>());
         Builder = builder;
         var ignoreReadiness = _options.IgnoreReadiness;
+        var hostAliases = _options.HostAliasAnnotations;
         _informers.Add(("nodes", new Reflector<PartialObjectMetadata>(_client, Resources.NodeMetadata, reflectorOptions,
-            new ObjectMetadataHandler(builder, "nodes", isNode: true), _loggerFactory, nodeStore)));
+            new ObjectMetadataHandler(builder, "nodes", isNode: true), _loggerFactory, nodeStore)
+        {
+            // Only the host-alias annotations are served; node annotations can be large, so drop the rest.
+            Transform = node => KeepAnnotations(node, hostAliases),
+        }));
         _informers.Add(("namespaces", new Reflector<PartialObjectMetadata>(_client, Resources.NamespaceMetadata, reflectorOptions,
             new ObjectMetadataHandler(builder, "namespaces", isNode: false), _loggerFactory, namespaceStore)));
         _informers.Add(("services", new Reflector<PartialObjectMetadata>(_client, ServiceMetadata, reflectorOptions,
@@ -71,14 +77,39 @@ internal sealed partial class MetadataService : BackgroundService
                 new EndpointsHandler<Endpoints>(builder, "endpoints", e => CoreEndpointsView.Nodes(e, ignoreReadiness)), _loggerFactory, endpointsStore)));
         Log.Starting(_logger, EndpointsSource, _options.IgnoreReadiness);
 
-        var metadataHealth = _health.Register("metadata");
         var tasks = new List<Task> { builder.RunAsync(stoppingToken) };
         foreach (var (name, informer) in _informers)
         {
-            tasks.Add(RunGuardedAsync(name, informer, _health.Register("informer-" + name), stoppingToken));
+            _health.Register("informer-" + name, () => InformerHealth(informer));
+            tasks.Add(RunGuardedAsync(name, informer, stoppingToken));
         }
-        tasks.Add(MonitorAsync(metadataHealth, stoppingToken));
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>Evaluated at every probe: not ready until listed, unhealthy while failing too long, dead if its loop stopped.</summary>
+    private static HealthState InformerHealth(IReflector informer)
+    {
+        if (informer.State == ReflectorState.Dead)
+        {
+            return HealthState.Dead("informer loop stopped: " + informer.LastError);
+        }
+        if (!informer.HasSynced)
+        {
+            return HealthState.NotReady(informer.LastError is { } e ? "not synced: " + e : "syncing");
+        }
+        return informer.IsHealthy
+            ? HealthState.Ok
+            : HealthState.Unhealthy($"no successful list or watch for {informer.SinceLastSuccess.TotalSeconds:F0} s: {informer.LastError}");
+    }
+
+    private static PartialObjectMetadata KeepAnnotations(PartialObjectMetadata node, IReadOnlySet<string> keep)
+    {
+        if (node.Metadata.Annotations is { } annotations && annotations.Keys.Any(k => !keep.Contains(k)))
+        {
+            var kept = annotations.Where(a => keep.Contains(a.Key)).ToDictionary(StringComparer.Ordinal);
+            node.Metadata.Annotations = kept.Count == 0 ? null : kept;
+        }
+        return node;
     }
 
     /// <summary>Services, metadata only: the agent needs their existence, not their spec.</summary>
@@ -111,7 +142,7 @@ internal sealed partial class MetadataService : BackgroundService
         }
     }
 
-    private async Task RunGuardedAsync(string name, IReflector informer, HealthComponent component, CancellationToken cancellationToken)
+    private async Task RunGuardedAsync(string name, IReflector informer, CancellationToken cancellationToken)
     {
         try
         {
@@ -121,48 +152,7 @@ internal sealed partial class MetadataService : BackgroundService
         {
             // The loop catches everything it can recover from; reaching here is a bug. Be loud and unhealthy.
             informer.MarkDead(ex.Message);
-            component.Dead($"informer loop stopped: {ex.Message}");
             Log.InformerDied(_logger, name, ex);
-        }
-    }
-
-    private async Task MonitorAsync(HealthComponent metadata, CancellationToken cancellationToken)
-    {
-        var components = _informers.ToDictionary(i => i.Name, i => _health.Register("informer-" + i.Name), StringComparer.Ordinal);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            foreach (var (name, informer) in _informers)
-            {
-                var component = components[name];
-                if (informer.State == ReflectorState.Dead)
-                {
-                    continue;
-                }
-                if (!informer.HasSynced)
-                {
-                    component.Unhealthy(informer.LastError is { } e ? "not synced: " + e : "syncing");
-                }
-                else if (!informer.IsHealthy)
-                {
-                    component.Unhealthy($"no successful watch for {informer.SinceLastSuccess.TotalSeconds:F0} s: {informer.LastError}");
-                }
-                else
-                {
-                    component.Healthy();
-                }
-            }
-            if (_holder.Current.Synced)
-            {
-                metadata.Healthy();
-            }
-            try
-            {
-                await Task.Delay(s_healthInterval, _client.TimeProvider, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
         }
     }
 

@@ -13,8 +13,11 @@ internal sealed class HealthRegistry
 {
     private readonly ConcurrentDictionary<string, HealthComponent> _components = new(StringComparer.Ordinal);
 
-    /// <summary>Registers a component, initially not ready.</summary>
-    public HealthComponent Register(string name) => _components.GetOrAdd(name, n => new HealthComponent(n));
+    /// <summary>Registers a component, initially not ready; its owner reports its state.</summary>
+    public HealthComponent Register(string name) => _components.GetOrAdd(name, n => new HealthComponent(n, null));
+
+    /// <summary>Registers a component whose state is evaluated at every probe (always current, never stale).</summary>
+    public HealthComponent Register(string name, Func<HealthState> check) => _components.GetOrAdd(name, n => new HealthComponent(n, check));
 
     public HealthReport Report()
     {
@@ -48,14 +51,29 @@ internal enum HealthStatus
 }
 
 /// <summary>One component's health, updated by its owner and read by the probes.</summary>
-internal sealed class HealthComponent(string name)
+internal sealed class HealthComponent(string name, Func<HealthState>? check)
 {
     private volatile HealthState _state = new(HealthStatus.NotReady, "starting");
     private volatile bool _hasBeenHealthy;
 
     public string Name { get; } = name;
 
-    public HealthState State => _state;
+    public HealthState State
+    {
+        get
+        {
+            if (check is null)
+            {
+                return _state;
+            }
+            var state = check();
+            if (state.Status == HealthStatus.Healthy)
+            {
+                _hasBeenHealthy = true;
+            }
+            return state;
+        }
+    }
 
     public bool HasBeenHealthy => _hasBeenHealthy;
 
@@ -73,6 +91,12 @@ internal sealed class HealthComponent(string name)
 internal sealed record HealthState(HealthStatus Status, string? Reason)
 {
     public static readonly HealthState Ok = new(HealthStatus.Healthy, null);
+
+    public static HealthState NotReady(string reason) => new(HealthStatus.NotReady, reason);
+
+    public static HealthState Unhealthy(string reason) => new(HealthStatus.Unhealthy, reason);
+
+    public static HealthState Dead(string reason) => new(HealthStatus.Dead, reason);
 }
 
 /// <summary>The probe body, shaped like the Datadog agents' health status (<c>Healthy</c>, <c>Unhealthy</c>).</summary>

@@ -24,7 +24,7 @@ public class EndpointSliceParsingTests
         var slice = JsonSerializer.Deserialize(Slice, KubernetesJsonContext.Default.EndpointSlice)!;
 
         Assert.Equal("web", slice.Metadata.Labels![EndpointSlice.ServiceNameLabel]);
-        Assert.Equal(3, slice.Endpoints!.Count);
+        Assert.Equal(3, slice.Endpoints!.Length);
         var first = slice.Endpoints[0];
         Assert.Equal(("node-1", "Pod", "web-1", "shop", (bool?)true), (first.NodeName, first.TargetKind, first.TargetName, first.TargetNamespace, first.Ready));
         Assert.Equal(false, slice.Endpoints[1].Ready);
