@@ -12,6 +12,7 @@ public sealed class Event : IKubernetesObject
     public ObjectReference? InvolvedObject { get; set; }
 
     [JsonPropertyName("reason")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Reason { get; set; }
 
     [JsonPropertyName("message")]
@@ -34,12 +35,15 @@ public sealed class Event : IKubernetesObject
     public int? Count { get; set; }
 
     [JsonPropertyName("type")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Type { get; set; }
 
     [JsonPropertyName("action")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Action { get; set; }
 
     [JsonPropertyName("reportingComponent")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? ReportingComponent { get; set; }
 
     [JsonPropertyName("reportingInstance")]
@@ -49,8 +53,10 @@ public sealed class Event : IKubernetesObject
 public sealed class EventSource
 {
     [JsonPropertyName("component")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Component { get; set; }
 
     [JsonPropertyName("host")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Host { get; set; }
 }

@@ -15,6 +15,10 @@ public sealed class InternedStringMapConverter : JsonConverter<Dictionary<string
     private const int MaxInternedLength = 64;
     private static readonly ConcurrentDictionary<string, string> s_pool = new(StringComparer.Ordinal);
 
+    // ConcurrentDictionary.Count takes every lock of the table (up to 1,024 of them): far too slow to
+    // ask per string once the pool is full, so the size is tracked here.
+    private static int s_pooled;
+
     public override Dictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -58,6 +62,15 @@ public sealed class InternedStringMapConverter : JsonConverter<Dictionary<string
         {
             return pooled;
         }
-        return s_pool.Count < MaxPooled ? s_pool.GetOrAdd(value, value) : value;
+        if (Volatile.Read(ref s_pooled) >= MaxPooled)
+        {
+            return value;
+        }
+        var pooled2 = s_pool.GetOrAdd(value, value);
+        if (ReferenceEquals(pooled2, value))
+        {
+            Interlocked.Increment(ref s_pooled);
+        }
+        return pooled2;
     }
 }

@@ -42,6 +42,7 @@ public sealed class NodeStatus
 public sealed class NodeAddress
 {
     [JsonPropertyName("type")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string Type { get; set; } = "";
 
     [JsonPropertyName("address")]
@@ -63,20 +64,26 @@ public sealed class DaemonEndpoint
 public sealed class NodeSystemInfo
 {
     [JsonPropertyName("kernelVersion")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? KernelVersion { get; set; }
 
     [JsonPropertyName("osImage")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? OsImage { get; set; }
 
     [JsonPropertyName("containerRuntimeVersion")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? ContainerRuntimeVersion { get; set; }
 
     [JsonPropertyName("kubeletVersion")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? KubeletVersion { get; set; }
 
     [JsonPropertyName("operatingSystem")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? OperatingSystem { get; set; }
 
     [JsonPropertyName("architecture")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Architecture { get; set; }
 }

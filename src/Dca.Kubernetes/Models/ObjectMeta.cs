@@ -12,6 +12,7 @@ public sealed class ObjectMeta
     public string Name { get; set; } = "";
 
     [JsonPropertyName("namespace")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Namespace { get; set; }
 
     [JsonPropertyName("uid")]

@@ -18,6 +18,7 @@ public sealed class Pod : IKubernetesObject
 public sealed class PodSpec
 {
     [JsonPropertyName("nodeName")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? NodeName { get; set; }
 
     [JsonPropertyName("containers")]
@@ -30,6 +31,7 @@ public sealed class PodSpec
     public bool? HostNetwork { get; set; }
 
     [JsonPropertyName("priorityClassName")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? PriorityClassName { get; set; }
 }
 
@@ -39,6 +41,7 @@ public sealed class Container
     public string Name { get; set; } = "";
 
     [JsonPropertyName("image")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Image { get; set; }
 
     [JsonPropertyName("resources")]
@@ -48,24 +51,29 @@ public sealed class Container
 public sealed class ResourceRequirements
 {
     [JsonPropertyName("requests")]
+    [JsonConverter(typeof(InternedStringMapConverter))]
     public Dictionary<string, string>? Requests { get; set; }
 
     [JsonPropertyName("limits")]
+    [JsonConverter(typeof(InternedStringMapConverter))]
     public Dictionary<string, string>? Limits { get; set; }
 }
 
 public sealed class PodStatus
 {
     [JsonPropertyName("phase")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Phase { get; set; }
 
     [JsonPropertyName("podIP")]
     public string? PodIP { get; set; }
 
     [JsonPropertyName("hostIP")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? HostIP { get; set; }
 
     [JsonPropertyName("qosClass")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? QosClass { get; set; }
 
     [JsonPropertyName("conditions")]
@@ -81,9 +89,11 @@ public sealed class PodStatus
 public sealed class PodCondition
 {
     [JsonPropertyName("type")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string Type { get; set; } = "";
 
     [JsonPropertyName("status")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string Status { get; set; } = "";
 }
 
@@ -96,6 +106,7 @@ public sealed class ContainerStatus
     public string? ContainerId { get; set; }
 
     [JsonPropertyName("image")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Image { get; set; }
 
     [JsonPropertyName("ready")]
@@ -126,6 +137,7 @@ public sealed class ContainerState
 public sealed class ContainerStateDetail
 {
     [JsonPropertyName("reason")]
+    [JsonConverter(typeof(InternedStringConverter))]
     public string? Reason { get; set; }
 
     [JsonPropertyName("exitCode")]
