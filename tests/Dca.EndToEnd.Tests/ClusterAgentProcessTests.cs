@@ -50,6 +50,42 @@ public class ClusterAgentProcessTests
     }
 
     [Fact]
+    public async Task Dca_AgainstSimulator_AnswersNodeAgentRoutesOverTlsWithTheToken()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync();
+        var env = Ports(out var health);
+        var port = int.Parse(env["DD_CLUSTER_AGENT_CMD_PORT"], System.Globalization.CultureInfo.InvariantCulture);
+        await using var dca = NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], env);
+        using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{health}") };
+        await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                using var r = await probe.GetAsync(new Uri("/ready", UriKind.Relative));
+                return r.IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "dca /ready");
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        using var api = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+
+        using var anonymous = await api.GetAsync(new Uri("/api/v1/tags/pod/node-00001", UriKind.Relative));
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        var version = await api.GetStringAsync(new Uri("/version", UriKind.Relative));
+        var bundle = await api.GetStringAsync(new Uri("/api/v1/tags/pod/node-00001", UriKind.Relative));
+        var labels = await api.GetStringAsync(new Uri("/api/v1/tags/node/node-00001", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.StartsWith("{\"Major\":7,", version, StringComparison.Ordinal);
+        Assert.StartsWith("{\"Nodes\":{\"node-00001\":{\"services\":{", bundle, StringComparison.Ordinal);
+        Assert.Contains("\"kubernetes.io/hostname\":\"node-00001\"", labels, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dca_JsonLogs_WritesJsonLinesToStderr()
     {
         await using var cluster = await SimulatedCluster.StartAsync();
