@@ -51,6 +51,9 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         w.Gauge("dca_snapshot_build_seconds", "Time the last snapshot build took.", metadata.Builder?.LastBuildDuration.TotalSeconds ?? 0);
         w.Gauge("dca_snapshot_nodes", "Nodes in the snapshot.", snapshot.Nodes.Count);
         w.Counter("dca_snapshot_bodies_serialized_total", "Per-node and per-namespace bodies serialized.", metadata.Builder?.BodiesSerialized ?? 0);
+        metadata.Builder?.VisibilityDelay.Write(w.Raw("dca_snapshot_visibility_delay_seconds",
+            "Time from a watch event's arrival to the publication of the snapshot that shows it.", "histogram"),
+            "dca_snapshot_visibility_delay_seconds", "");
         var gc = GC.GetGCMemoryInfo();
         w.Gauge("dca_process_resident_bytes", "Resident set size of the process.", Environment.WorkingSet);
         w.Gauge("dca_gc_heap_size_bytes", "Managed heap size after the last collection.", gc.HeapSizeBytes);

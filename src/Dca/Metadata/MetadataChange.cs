@@ -5,6 +5,9 @@ namespace Dca.Metadata;
 /// <summary>What a reflector handler posts to the <see cref="SnapshotBuilder"/>: never processed on the reflector's thread.</summary>
 internal abstract record MetadataChange
 {
+    /// <summary>When the change was posted (Stopwatch ticks): the watch event's arrival, for the visibility delay.</summary>
+    public long PostedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>A node was added, changed or deleted (<see cref="Current"/> null).</summary>
     public sealed record NodeChanged(string Name, PartialObjectMetadata? Current) : MetadataChange;
 

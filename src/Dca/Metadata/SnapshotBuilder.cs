@@ -32,6 +32,7 @@ internal sealed partial class SnapshotBuilder
     private readonly HashSet<string> _dirtyNodeMetadata = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
     private readonly HashSet<string> _synced = new(StringComparer.Ordinal);
+    private readonly List<long> _pendingSince = [];
     private long _generation;
     private long _lastBuildTicks;
     private long _builds;
@@ -99,8 +100,18 @@ internal sealed partial class SnapshotBuilder
         }
     }
 
+    /// <summary>
+    /// Time from a change's arrival (its reflector handler) to the publication of the snapshot that
+    /// shows it: what a node agent waits, at most, beyond its own polling.
+    /// </summary>
+    public Telemetry.LatencyHistogram VisibilityDelay { get; } = new();
+
     private void Apply(MetadataChange change)
     {
+        if (change is not MetadataChange.Synced)
+        {
+            _pendingSince.Add(change.PostedAt);
+        }
         switch (change)
         {
             case MetadataChange.EndpointsChanged e:
@@ -164,6 +175,8 @@ internal sealed partial class SnapshotBuilder
         var synced = _expectedInformers.IsSubsetOf(_synced);
         if (!nodesChanged && !namespacesChanged && synced == previous.Synced)
         {
+            // Nothing visible changed (e.g. a slice update that moved no pod): nothing to wait for.
+            _pendingSince.Clear();
             return;
         }
         var snapshot = new ClusterSnapshot(
@@ -173,6 +186,16 @@ internal sealed partial class SnapshotBuilder
             _time.GetUtcNow(),
             synced);
         _holder.Publish(snapshot);
+        var published = Stopwatch.GetTimestamp();
+        if (previous.Synced)
+        {
+            // Watch events only: the first lists' objects are measured by the time to /ready.
+            foreach (var postedAt in _pendingSince)
+            {
+                VisibilityDelay.Record(published - postedAt);
+            }
+        }
+        _pendingSince.Clear();
         Interlocked.Exchange(ref _lastBuildTicks, clock.Elapsed.Ticks);
         Interlocked.Increment(ref _builds);
         Interlocked.Add(ref _bodiesSerialized, serialized);

@@ -73,6 +73,17 @@ internal sealed class MetricsWriter(StringBuilder sb)
 
     public void Gauge(string name, string help, double value, string? labels = null) => Write(name, "gauge", help, value, labels);
 
+    /// <summary>Describes a family and returns the builder, for writers of their own samples (histograms).</summary>
+    public StringBuilder Raw(string name, string help, string type)
+    {
+        if (_described.Add(name))
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        }
+        return sb;
+    }
+
     public void Counter(string name, string help, double value, string? labels = null) => Write(name, "counter", help, value, labels);
 
     private void Write(string name, string type, string help, double value, string? labels)

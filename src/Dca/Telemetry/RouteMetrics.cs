@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -10,29 +9,15 @@ namespace Dca.Telemetry;
 /// </summary>
 internal sealed class RouteMetrics(string route)
 {
-    /// <summary>Histogram bucket upper bounds in seconds (Prometheus <c>le</c>).</summary>
-    public static readonly double[] Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-
-    private static readonly long[] s_bucketTicks = [.. Buckets.Select(b => (long)(b * Stopwatch.Frequency))];
-
     private readonly long[] _codes = new long[600];
-    private readonly long[] _buckets = new long[Buckets.Length + 1];
-    private long _sumTicks;
-    private long _count;
+    private readonly LatencyHistogram _latency = new();
 
     public string Route { get; } = route;
 
     public void Record(int statusCode, long elapsedTicks)
     {
         Interlocked.Increment(ref _codes[statusCode is >= 0 and < 600 ? statusCode : 0]);
-        var bucket = 0;
-        while (bucket < s_bucketTicks.Length && elapsedTicks > s_bucketTicks[bucket])
-        {
-            bucket++;
-        }
-        Interlocked.Increment(ref _buckets[bucket]);
-        Interlocked.Add(ref _sumTicks, elapsedTicks);
-        Interlocked.Increment(ref _count);
+        _latency.Record(elapsedTicks);
     }
 
     public long Count(int statusCode) => Interlocked.Read(ref _codes[statusCode]);
@@ -49,17 +34,5 @@ internal sealed class RouteMetrics(string route)
         }
     }
 
-    public void WriteLatency(StringBuilder sb)
-    {
-        long cumulative = 0;
-        for (var i = 0; i < Buckets.Length; i++)
-        {
-            cumulative += Interlocked.Read(ref _buckets[i]);
-            sb.Append(CultureInfo.InvariantCulture, $"dca_api_request_duration_seconds_bucket{{route=\"{Route}\",le=\"{Buckets[i]}\"}} {cumulative}\n");
-        }
-        cumulative += Interlocked.Read(ref _buckets[^1]);
-        sb.Append(CultureInfo.InvariantCulture, $"dca_api_request_duration_seconds_bucket{{route=\"{Route}\",le=\"+Inf\"}} {cumulative}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"dca_api_request_duration_seconds_sum{{route=\"{Route}\"}} {(double)Interlocked.Read(ref _sumTicks) / Stopwatch.Frequency}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"dca_api_request_duration_seconds_count{{route=\"{Route}\"}} {Interlocked.Read(ref _count)}\n");
-    }
+    public void WriteLatency(StringBuilder sb) => _latency.Write(sb, "dca_api_request_duration_seconds", $"route=\"{Route}\"");
 }
