@@ -3,8 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Dca.Kubernetes.Config;
 
-/// <summary>PEM certificates and keys, with errors that name where they came from.</summary>
-internal static class CertificateLoader
+/// <summary>PEM certificates and keys, with errors that name where they came from (a <see cref="KubeConfigException"/>).</summary>
+public static class CertificateLoader
 {
     public static X509Certificate2Collection CaBundle(string pem, string where)
     {
@@ -35,7 +35,7 @@ internal static class CertificateLoader
         // A key that belongs to another certificate is an ArgumentException, not a CryptographicException.
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
-            throw new KubeConfigException($"{where}: client certificate and key do not form a usable pair: {ex.Message}", ex);
+            throw new KubeConfigException($"{where}: the certificate and key do not form a usable pair: {ex.Message}", ex);
         }
     }
 }

@@ -22,6 +22,4 @@ public sealed class ObjectStore<T> where T : class, IKubernetesObject
     internal void Set(string key, T item) => _items[key] = item;
 
     internal bool Remove(string key, out T? item) => _items.TryRemove(key, out item);
-
-    internal IEnumerable<KeyValuePair<string, T>> Entries => _items;
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Dca.Kubernetes.Config;
 
 namespace Dca.Api;
 
@@ -17,12 +18,12 @@ internal static class ServerCertificate
     {
         try
         {
-            using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+            return CertificateLoader.FromPem(File.ReadAllText(certificatePath), File.ReadAllText(keyPath), "the API certificate");
         }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is KubeConfigException or IOException or UnauthorizedAccessException)
         {
-            throw new Hosting.OptionException($"invalid DD_CLUSTER_AGENT_TLS_CERT_FILE/DD_CLUSTER_AGENT_TLS_KEY_FILE ({certificatePath}, {keyPath}): {ex.Message}");
+            throw new Hosting.OptionException(
+                $"invalid DD_CLUSTER_AGENT_TLS_CERT_FILE/DD_CLUSTER_AGENT_TLS_KEY_FILE ({certificatePath}, {keyPath}): {ex.Message}");
         }
     }
 

@@ -13,8 +13,6 @@ internal readonly record struct Membership(string Namespace, string Pod, string 
 /// </summary>
 internal abstract class EndpointsView
 {
-    public abstract string Name { get; }
-
     /// <summary>
     /// Adds the memberships the object <paramref name="key"/> gives each node of <paramref name="nodes"/>
     /// to <paramref name="into"/>, in one pass over its endpoints.
@@ -39,8 +37,6 @@ internal abstract class EndpointsView
 
 internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, bool ignoreReadiness) : EndpointsView
 {
-    public override string Name => "endpointslices";
-
     public static IReadOnlyList<string> Nodes(EndpointSlice? slice, bool ignoreReadiness) =>
         slice is null || ServiceOf(slice) is null ? [] : Distinct(Counted(slice, ignoreReadiness).Select(e => e.NodeName!));
 
@@ -72,8 +68,6 @@ internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, boo
 
 internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ignoreReadiness) : EndpointsView
 {
-    public override string Name => "endpoints";
-
     public static IReadOnlyList<string> Nodes(Endpoints? endpoints, bool ignoreReadiness) =>
         endpoints is null ? [] : Distinct(Counted(endpoints, ignoreReadiness).Select(a => a.NodeName!));
 

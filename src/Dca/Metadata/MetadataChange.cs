@@ -1,5 +1,3 @@
-using Dca.Kubernetes.Models;
-
 namespace Dca.Metadata;
 
 /// <summary>What a reflector handler posts to the <see cref="SnapshotBuilder"/>: never processed on the reflector's thread.</summary>
@@ -8,11 +6,11 @@ internal abstract record MetadataChange
     /// <summary>When the change was posted (Stopwatch ticks): the watch event's arrival, for the visibility delay.</summary>
     public long PostedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    /// <summary>A node was added, changed or deleted (<see cref="Current"/> null).</summary>
-    public sealed record NodeChanged(string Name, PartialObjectMetadata? Current) : MetadataChange;
+    /// <summary>A node was added, changed or deleted; the builder reads its current state from the store.</summary>
+    public sealed record NodeChanged(string Name) : MetadataChange;
 
-    /// <summary>A namespace was added, changed or deleted (<see cref="Current"/> null).</summary>
-    public sealed record NamespaceChanged(string Name, PartialObjectMetadata? Current) : MetadataChange;
+    /// <summary>A namespace was added, changed or deleted; the builder reads its current state from the store.</summary>
+    public sealed record NamespaceChanged(string Name) : MetadataChange;
 
     /// <summary>An endpoints source (EndpointSlice or Endpoints) changed: the nodes it touched before and after.</summary>
     public sealed record EndpointsChanged(string Key, IReadOnlyList<string> NodesBefore, IReadOnlyList<string> NodesAfter) : MetadataChange;

@@ -6,23 +6,23 @@ namespace Dca.Metadata;
 /// <summary>Posts node and namespace changes that matter to the API (labels, annotations, uid) to the builder.</summary>
 internal sealed class ObjectMetadataHandler(SnapshotBuilder builder, string informer, bool isNode) : IReflectorHandler<PartialObjectMetadata>
 {
-    public void OnAdded(PartialObjectMetadata item) => Post(item.Metadata.Name, item);
+    public void OnAdded(PartialObjectMetadata item) => Post(item.Metadata.Name);
 
     public void OnUpdated(PartialObjectMetadata previous, PartialObjectMetadata current)
     {
         // Node status heartbeats change the resourceVersion but not what we serve: skip them.
         if (!SameMetadata(previous.Metadata, current.Metadata))
         {
-            Post(current.Metadata.Name, current);
+            Post(current.Metadata.Name);
         }
     }
 
-    public void OnDeleted(PartialObjectMetadata item) => Post(item.Metadata.Name, null);
+    public void OnDeleted(PartialObjectMetadata item) => Post(item.Metadata.Name);
 
     public void OnSynced() => builder.Post(new MetadataChange.Synced(informer));
 
-    private void Post(string name, PartialObjectMetadata? current) =>
-        builder.Post(isNode ? new MetadataChange.NodeChanged(name, current) : new MetadataChange.NamespaceChanged(name, current));
+    private void Post(string name) =>
+        builder.Post(isNode ? new MetadataChange.NodeChanged(name) : new MetadataChange.NamespaceChanged(name));
 
     internal static bool SameMetadata(ObjectMeta a, ObjectMeta b) =>
         a.Uid == b.Uid && SameMap(a.Labels, b.Labels) && SameMap(a.Annotations, b.Annotations);

@@ -19,8 +19,6 @@ internal sealed class LatencyHistogram
     private long _sumTicks;
     private long _count;
 
-    public long Count => Interlocked.Read(ref _count);
-
     public void Record(long elapsedTicks)
     {
         var bucket = 0;

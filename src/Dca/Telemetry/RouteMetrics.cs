@@ -20,8 +20,6 @@ internal sealed class RouteMetrics(string route)
         _latency.Record(elapsedTicks);
     }
 
-    public long Count(int statusCode) => Interlocked.Read(ref _codes[statusCode]);
-
     public void WriteRequests(StringBuilder sb)
     {
         for (var code = 0; code < _codes.Length; code++)
