@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using Dca.Metadata;
 
@@ -9,7 +8,7 @@ internal static class SyntheticSnapshot
 {
     public static ClusterSnapshot Build(int nodes, int podsPerNode)
     {
-        var entries = new Dictionary<string, NodeEntry>(StringComparer.Ordinal);
+        var entries = new ShardedMap<NodeEntry>.Builder();
         for (var n = 0; n < nodes; n++)
         {
             var name = "node-" + n.ToString("D5", CultureInfo.InvariantCulture);
@@ -25,13 +24,13 @@ internal static class SyntheticSnapshot
                 ["topology.kubernetes.io/zone"] = "us-east-1a",
                 ["node.kubernetes.io/instance-type"] = "m5.xlarge",
             };
-            entries[name] = new NodeEntry
+            entries.Set(name, new NodeEntry
             {
                 PodTagsBody = MetadataBodies.PodTags(name, pods),
                 PodCount = pods.Count,
                 Metadata = new NodeMetadataBodies(MetadataBodies.StringMap(labels), MetadataBodies.StringMap(null), MetadataBodies.Uid("uid-" + name), "uid-" + name),
-            };
+            });
         }
-        return new ClusterSnapshot(entries.ToFrozenDictionary(StringComparer.Ordinal), FrozenDictionary<string, NamespaceEntry>.Empty, 1, DateTimeOffset.UnixEpoch, true);
+        return new ClusterSnapshot(entries.Publish(), ShardedMap<NamespaceEntry>.Empty, 1, DateTimeOffset.UnixEpoch, true);
     }
 }

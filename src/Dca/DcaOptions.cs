@@ -57,11 +57,14 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition HostAliasAnnotationsOption = new("DD_KUBERNETES_NODE_ANNOTATIONS_AS_HOST_ALIASES", null, "cluster.k8s.io/machine",
         "Node annotations served by /api/v1/annotations/node/{node} (space- or comma-separated)");
 
+    public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
+        "After the first full sync, give back memory only start-up used (free native heap, start-up-only code pages)");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
-        UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption,
+        UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -85,6 +88,8 @@ internal sealed record DcaOptions
     public bool UseEndpointSlices { get; init; } = true;
 
     public bool IgnoreReadiness { get; init; }
+
+    public bool TrimWorkingSet { get; init; } = true;
 
     public IReadOnlySet<string> HostAliasAnnotations { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -127,6 +132,7 @@ internal sealed record DcaOptions
             PodAddress = source.IpAddress(PodIp),
             UseEndpointSlices = source.Bool(UseEndpointSlicesOption),
             IgnoreReadiness = source.Bool(IgnoreReadinessOption),
+            TrimWorkingSet = source.Bool(TrimWorkingSetOption),
             HostAliasAnnotations = new HashSet<string>(
                 source.String(HostAliasAnnotationsOption).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 StringComparer.Ordinal),

@@ -3,7 +3,7 @@ using Dca.Kubernetes.Models;
 
 namespace Dca.Kubernetes.Informers;
 
-public sealed partial class Reflector<T>
+public partial class Reflector<T, TStored>
 {
     private enum WatchOutcome
     {
@@ -28,7 +28,7 @@ public sealed partial class Reflector<T>
         int added = 0, updated = 0, deleted = 0;
         foreach (var listed in items)
         {
-            var item = Transform is null ? listed : Transform(listed);
+            var item = Convert(listed);
             var key = item.Metadata.Key;
             seen.Add(key);
             var previous = Store.Get(key);
@@ -91,9 +91,11 @@ public sealed partial class Reflector<T>
             {
                 continue;
             }
-            var item = Transform is null || change.Type == WatchEventType.Bookmark ? received : Transform(received);
-            Apply(change.Type, item);
-            if (item.Metadata.ResourceVersion is { Length: > 0 } rv)
+            if (change.Type != WatchEventType.Bookmark)
+            {
+                Apply(change.Type, Convert(received));
+            }
+            if (received.Metadata.ResourceVersion is { Length: > 0 } rv)
             {
                 Volatile.Write(ref _resourceVersion, rv);
             }
@@ -104,7 +106,7 @@ public sealed partial class Reflector<T>
     }
 
     /// <summary>Applies one event; a replayed event the store already reflects is not reported again.</summary>
-    private void Apply(WatchEventType type, T item)
+    private void Apply(WatchEventType type, TStored item)
     {
         var key = item.Metadata.Key;
         switch (type)

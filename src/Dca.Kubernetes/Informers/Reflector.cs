@@ -10,13 +10,18 @@ namespace Dca.Kubernetes.Informers;
 /// an ERROR event with reason Expired) relist and report only the difference → on failure reconnect
 /// with jittered backoff (the client already honours Retry-After) → an idle watchdog abandons silent
 /// streams. A loop that cannot recover marks itself dead rather than serving stale data silently.
+/// Objects arrive as <typeparamref name="T"/> and are kept as <typeparamref name="TStored"/>, the
+/// consumer's own compact form made by <see cref="Transform"/> (client-go's transform may likewise
+/// return another type); <see cref="Reflector{T}"/> keeps them as they arrive.
 /// </summary>
-public sealed partial class Reflector<T> : IReflector where T : class, IKubernetesObject
+public partial class Reflector<T, TStored> : IReflector
+    where T : class, IKubernetesObject
+    where TStored : class, IKubernetesObject
 {
     private readonly KubernetesClient _client;
     private readonly ResourceKind<T> _kind;
     private readonly ReflectorOptions _options;
-    private readonly IReflectorHandler<T>? _handler;
+    private readonly IReflectorHandler<TStored>? _handler;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private string _resourceVersion = "";
@@ -29,9 +34,9 @@ public sealed partial class Reflector<T> : IReflector where T : class, IKubernet
     private volatile string? _lastError;
 
     /// <summary>Creates a reflector; pass <c>store</c> when others must hold the store before the reflector exists.</summary>
-    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<T>? handler, ILoggerFactory loggerFactory, ObjectStore<T>? store = null)
+    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<TStored>? handler, ILoggerFactory loggerFactory, ObjectStore<TStored>? store = null)
     {
-        Store = store ?? new ObjectStore<T>();
+        Store = store ?? new ObjectStore<TStored>();
         _client = client;
         _kind = kind;
         _options = options;
@@ -41,13 +46,16 @@ public sealed partial class Reflector<T> : IReflector where T : class, IKubernet
         _lastSuccess = _time.GetTimestamp();
     }
 
-    public ObjectStore<T> Store { get; }
+    public ObjectStore<TStored> Store { get; }
 
     /// <summary>
     /// Applied to every object before it is stored or reported (client-go's transform): drop what the
     /// consumer will never read, so the store holds less. Set before <see cref="RunAsync"/>.
     /// </summary>
-    public Func<T, T>? Transform { get; init; }
+    public Func<T, TStored>? Transform { get; init; }
+
+    private TStored Convert(T item) => Transform is not null ? Transform(item)
+        : item as TStored ?? throw new InvalidOperationException($"{Name}: a reflector that stores another type than it receives needs a Transform");
 
     public int ObjectCount => Store.Count;
 
@@ -182,3 +190,8 @@ public enum ReflectorState
     Stopped,
     Dead,
 }
+
+/// <summary>A <see cref="Reflector{T, TStored}"/> that stores objects as they arrive (optionally trimmed by <c>Transform</c>).</summary>
+public sealed class Reflector<T>(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<T>? handler, ILoggerFactory loggerFactory, ObjectStore<T>? store = null)
+    : Reflector<T, T>(client, kind, options, handler, loggerFactory, store)
+    where T : class, IKubernetesObject;

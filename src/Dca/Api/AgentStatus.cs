@@ -8,6 +8,9 @@ namespace Dca.Api;
 /// <summary>Assembles the status report and the self-metrics from the running components.</summary>
 internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health)
 {
+    private static readonly string[] GenerationNames =
+        ["generation=\"gen0\"", "generation=\"gen1\"", "generation=\"gen2\"", "generation=\"loh\"", "generation=\"poh\""];
+
     public StatusReport Report()
     {
         var snapshot = holder.Current;
@@ -59,5 +62,16 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         w.Gauge("dca_gc_heap_size_bytes", "Managed heap size after the last collection.", gc.HeapSizeBytes);
         w.Gauge("dca_gc_committed_bytes", "Memory committed by the garbage collector.", gc.TotalCommittedBytes);
         w.Gauge("dca_gc_fragmented_bytes", "Free space inside the managed heap.", gc.FragmentedBytes);
+        w.Gauge("dca_gc_pause_percent", "Share of time spent paused in garbage collection.", gc.PauseTimePercentage);
+        var generations = gc.GenerationInfo;
+        for (var i = 0; i < generations.Length && i < GenerationNames.Length; i++)
+        {
+            w.Gauge("dca_gc_generation_size_bytes", "Size of each generation after the last collection.", generations[i].SizeAfterBytes, GenerationNames[i]);
+        }
+        for (var i = 0; i <= GC.MaxGeneration; i++)
+        {
+            w.Counter("dca_gc_collections_total", "Garbage collections of each generation (a gen2 collection counts in gen0 and gen1 too).", GC.CollectionCount(i), GenerationNames[i]);
+        }
+        w.Counter("dca_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes());
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Dca.Metadata;
 
 /// <summary>
@@ -9,11 +7,11 @@ namespace Dca.Metadata;
 internal sealed class ClusterSnapshot
 {
     public static readonly ClusterSnapshot Empty = new(
-        FrozenDictionary<string, NodeEntry>.Empty, FrozenDictionary<string, NamespaceEntry>.Empty, 0, DateTimeOffset.MinValue, false);
+        ShardedMap<NodeEntry>.Empty, ShardedMap<NamespaceEntry>.Empty, 0, DateTimeOffset.MinValue, false);
 
     public ClusterSnapshot(
-        FrozenDictionary<string, NodeEntry> nodes,
-        FrozenDictionary<string, NamespaceEntry> namespaces,
+        ShardedMap<NodeEntry> nodes,
+        ShardedMap<NamespaceEntry> namespaces,
         long generation,
         DateTimeOffset builtAt,
         bool synced)
@@ -25,9 +23,9 @@ internal sealed class ClusterSnapshot
         Synced = synced;
     }
 
-    public FrozenDictionary<string, NodeEntry> Nodes { get; }
+    public ShardedMap<NodeEntry> Nodes { get; }
 
-    public FrozenDictionary<string, NamespaceEntry> Namespaces { get; }
+    public ShardedMap<NamespaceEntry> Namespaces { get; }
 
     /// <summary>Increases by one per published snapshot.</summary>
     public long Generation { get; }

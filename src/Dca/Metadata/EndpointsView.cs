@@ -1,3 +1,4 @@
+using System.Text;
 using Dca.Kubernetes.Models;
 
 namespace Dca.Metadata;
@@ -5,91 +6,148 @@ namespace Dca.Metadata;
 /// <summary>One pod's membership in one service.</summary>
 internal readonly record struct Membership(string Namespace, string Pod, string Service);
 
+/// <summary>One counted endpoint of an endpoints object: the pod's node and its membership.</summary>
+internal readonly record struct NodeMembership(string Node, Membership Membership);
+
 /// <summary>
-/// Reads pod → service memberships out of the current endpoints objects, EndpointSlices
-/// (discovery.k8s.io/v1, the default) or core/v1 Endpoints. Only addresses whose targetRef is a Pod
-/// with a node count; not-ready ones only when readiness is ignored
-/// (<c>DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS</c>), as in Datadog's metadata controller.
+/// What the metadata service keeps of one endpoints object, an EndpointSlice (discovery.k8s.io/v1, the
+/// default) or a core/v1 Endpoints: the service and the counted endpoints, packed. Counted means the
+/// target is a Pod with a node and, unless readiness is ignored
+/// (<c>DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS</c>), the endpoint is ready, as in Datadog's
+/// metadata controller. A 5,000-node cluster has ~135,000 endpoints: packed, one costs a node and a
+/// namespace reference (both interned) plus its pod name in UTF-8, ~50 bytes instead of ~140 for the
+/// parsed slice.
 /// </summary>
-internal abstract class EndpointsView
+internal sealed class EndpointMembers : IKubernetesObject
+{
+    private readonly string[] _nodes;
+    private readonly string[] _namespaces;
+    private readonly byte[] _names;
+    private readonly int[] _nameEnds;
+
+    private EndpointMembers(ObjectMeta metadata, string service, List<(string Node, string Namespace, string Pod)> members)
+    {
+        Metadata = metadata;
+        Service = service;
+        _nodes = new string[members.Count];
+        _namespaces = new string[members.Count];
+        _nameEnds = new int[members.Count];
+        var length = 0;
+        foreach (var member in members)
+        {
+            length += Encoding.UTF8.GetByteCount(member.Pod);
+        }
+        _names = new byte[length];
+        var end = 0;
+        for (var i = 0; i < members.Count; i++)
+        {
+            (_nodes[i], _namespaces[i], var pod) = members[i];
+            end += Encoding.UTF8.GetBytes(pod, _names.AsSpan(end));
+            _nameEnds[i] = end;
+        }
+    }
+
+    /// <summary>Name, namespace and resourceVersion only.</summary>
+    public ObjectMeta Metadata { get; set; }
+
+    /// <summary>The service the endpoints belong to.</summary>
+    public string Service { get; }
+
+    public int Count => _nodes.Length;
+
+    public string NodeAt(int i) => _nodes[i];
+
+    /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
+    public Membership MembershipAt(int i)
+    {
+        var start = i == 0 ? 0 : _nameEnds[i - 1];
+        return new Membership(_namespaces[i], Encoding.UTF8.GetString(_names, start, _nameEnds[i] - start), Service);
+    }
+
+    /// <summary>Every counted endpoint (none for a null object).</summary>
+    public static IEnumerable<NodeMembership> Members(EndpointMembers? members)
+    {
+        for (var i = 0; i < (members?.Count ?? 0); i++)
+        {
+            yield return new NodeMembership(members!._nodes[i], members.MembershipAt(i));
+        }
+    }
+
+    /// <summary>Packs a slice; a slice without the <c>kubernetes.io/service-name</c> label belongs to no service and counts nothing.</summary>
+    public static EndpointMembers FromSlice(EndpointSlice slice, bool ignoreReadiness)
+    {
+        var ns = slice.Metadata.Namespace ?? "";
+        var service = slice.Metadata.Labels?.GetValueOrDefault(EndpointSlice.ServiceNameLabel);
+        var members = new List<(string, string, string)>(slice.Endpoints?.Length ?? 0);
+        if (!string.IsNullOrEmpty(service))
+        {
+            foreach (var e in slice.Endpoints ?? [])
+            {
+                // A nil "ready" means unknown, which the API says to interpret as ready.
+                if (e is { TargetKind: "Pod", TargetName.Length: > 0, NodeName.Length: > 0 } && (ignoreReadiness || e.Ready != false))
+                {
+                    members.Add((e.NodeName, e.TargetNamespace ?? ns, e.TargetName));
+                }
+            }
+        }
+        return new EndpointMembers(Slim(slice.Metadata), service ?? "", members);
+    }
+
+    /// <summary>Packs a core/v1 Endpoints (its service has its name); not-ready addresses count only when readiness is ignored.</summary>
+    public static EndpointMembers FromEndpoints(Endpoints endpoints, bool ignoreReadiness)
+    {
+        var ns = endpoints.Metadata.Namespace ?? "";
+        var members = new List<(string, string, string)>();
+        foreach (var subset in endpoints.Subsets ?? [])
+        {
+            Add(subset.Addresses);
+            if (ignoreReadiness)
+            {
+                Add(subset.NotReadyAddresses);
+            }
+        }
+        return new EndpointMembers(Slim(endpoints.Metadata), endpoints.Metadata.Name, members);
+
+        void Add(IEnumerable<EndpointAddress>? addresses)
+        {
+            foreach (var a in addresses ?? [])
+            {
+                if (a.TargetRef is { Kind: "Pod", Name: { Length: > 0 } pod } target && a.NodeName is { Length: > 0 } node)
+                {
+                    members.Add((node, target.Namespace ?? ns, pod));
+                }
+            }
+        }
+    }
+
+    private static ObjectMeta Slim(ObjectMeta metadata) =>
+        new() { Name = metadata.Name, Namespace = metadata.Namespace, ResourceVersion = metadata.ResourceVersion };
+}
+
+/// <summary>Reads pod → service memberships out of the current endpoints objects, for the snapshot writer.</summary>
+internal sealed class EndpointsView(Func<string, EndpointMembers?> lookup)
 {
     /// <summary>
     /// Adds the memberships the object <paramref name="key"/> gives each node of <paramref name="nodes"/>
     /// to <paramref name="into"/>, in one pass over its endpoints.
     /// </summary>
-    public abstract void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into);
-
-    protected static void Add(Dictionary<string, List<Membership>> into, string node, Membership membership)
+    public void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into)
     {
-        if (!into.TryGetValue(node, out var list))
-        {
-            into[node] = list = [];
-        }
-        list.Add(membership);
-    }
-
-    protected static IReadOnlyList<string> Distinct(IEnumerable<string> nodes)
-    {
-        string[] result = [.. nodes.Distinct(StringComparer.Ordinal)];
-        return result;
-    }
-}
-
-internal sealed class EndpointSliceView(Func<string, EndpointSlice?> lookup, bool ignoreReadiness) : EndpointsView
-{
-    public static IReadOnlyList<string> Nodes(EndpointSlice? slice, bool ignoreReadiness) =>
-        slice is null || ServiceOf(slice) is null ? [] : Distinct(Counted(slice, ignoreReadiness).Select(e => e.NodeName!));
-
-    public override void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into)
-    {
-        if (lookup(key) is not { } slice || ServiceOf(slice) is not { } service)
+        if (lookup(key) is not { } members)
         {
             return;
         }
-        var ns = slice.Metadata.Namespace ?? "";
-        foreach (var endpoint in Counted(slice, ignoreReadiness))
+        for (var i = 0; i < members.Count; i++)
         {
-            if (nodes.Contains(endpoint.NodeName!))
+            var node = members.NodeAt(i);
+            if (nodes.Contains(node))
             {
-                Add(into, endpoint.NodeName!, new Membership(endpoint.TargetNamespace ?? ns, endpoint.TargetName!, service));
+                if (!into.TryGetValue(node, out var list))
+                {
+                    into[node] = list = [];
+                }
+                list.Add(members.MembershipAt(i));
             }
         }
     }
-
-    private static string? ServiceOf(EndpointSlice slice) =>
-        slice.Metadata.Labels?.GetValueOrDefault(EndpointSlice.ServiceNameLabel) is { Length: > 0 } s ? s : null;
-
-    private static IEnumerable<SliceEndpoint> Counted(EndpointSlice slice, bool ignoreReadiness) =>
-        (slice.Endpoints ?? []).Where(e =>
-            e is { TargetKind: "Pod", TargetName.Length: > 0, NodeName.Length: > 0 }
-            // A nil "ready" means unknown, which the API says to interpret as ready.
-            && (ignoreReadiness || e.Ready != false));
-}
-
-internal sealed class CoreEndpointsView(Func<string, Endpoints?> lookup, bool ignoreReadiness) : EndpointsView
-{
-    public static IReadOnlyList<string> Nodes(Endpoints? endpoints, bool ignoreReadiness) =>
-        endpoints is null ? [] : Distinct(Counted(endpoints, ignoreReadiness).Select(a => a.NodeName!));
-
-    public override void Collect(string key, IReadOnlySet<string> nodes, Dictionary<string, List<Membership>> into)
-    {
-        if (lookup(key) is not { } endpoints)
-        {
-            return;
-        }
-        var ns = endpoints.Metadata.Namespace ?? "";
-        foreach (var address in Counted(endpoints, ignoreReadiness))
-        {
-            if (nodes.Contains(address.NodeName!))
-            {
-                Add(into, address.NodeName!, new Membership(address.TargetRef!.Namespace ?? ns, address.TargetRef.Name!, endpoints.Metadata.Name));
-            }
-        }
-    }
-
-    private static IEnumerable<EndpointAddress> Counted(Endpoints endpoints, bool ignoreReadiness) =>
-        (endpoints.Subsets ?? []).SelectMany(s => ignoreReadiness
-                ? (s.Addresses ?? []).Concat(s.NotReadyAddresses ?? [])
-                : s.Addresses ?? [])
-            .Where(a => a.TargetRef is { Kind: "Pod", Name.Length: > 0 } && !string.IsNullOrEmpty(a.NodeName));
 }

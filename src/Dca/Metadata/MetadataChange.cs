@@ -12,8 +12,11 @@ internal abstract record MetadataChange
     /// <summary>A namespace was added, changed or deleted; the builder reads its current state from the store.</summary>
     public sealed record NamespaceChanged(string Name) : MetadataChange;
 
-    /// <summary>An endpoints source (EndpointSlice or Endpoints) changed: the nodes it touched before and after.</summary>
-    public sealed record EndpointsChanged(string Key, IReadOnlyList<string> NodesBefore, IReadOnlyList<string> NodesAfter) : MetadataChange;
+    /// <summary>
+    /// An endpoints source (EndpointSlice or Endpoints) changed: the nodes it references now, the nodes it
+    /// no longer references, and the nodes whose memberships from it differ (only those are re-serialized).
+    /// </summary>
+    public sealed record EndpointsChanged(string Key, IReadOnlyList<string> Referenced, IReadOnlyList<string> Unreferenced, IReadOnlyList<string> Dirty) : MetadataChange;
 
     /// <summary>A reflector finished a full list (first sync or relist).</summary>
     public sealed record Synced(string Informer) : MetadataChange;

@@ -44,24 +44,58 @@ internal sealed class ObjectMetadataHandler(SnapshotBuilder builder, string info
     }
 }
 
-/// <summary>Posts which nodes an endpoints object touched before and after each change.</summary>
-internal sealed class EndpointsHandler<T>(SnapshotBuilder builder, string informer, Func<T?, IReadOnlyList<string>> nodesOf) : IReflectorHandler<T>
-    where T : class, IKubernetesObject
+/// <summary>
+/// Posts, for each change of an endpoints object, the nodes it references and the nodes whose
+/// memberships it actually changed. A slice update that replaces one pod dirties that pod's node
+/// only, not every node the slice spans, so a change re-serializes a handful of bodies.
+/// </summary>
+internal sealed class EndpointsHandler(SnapshotBuilder builder, string informer) : IReflectorHandler<EndpointMembers>
 {
-    public void OnAdded(T item) => Post(item.Metadata.Key, [], nodesOf(item));
+    public void OnAdded(EndpointMembers item) => Post(item.Metadata.Key, null, item);
 
-    public void OnUpdated(T previous, T current) => Post(current.Metadata.Key, nodesOf(previous), nodesOf(current));
+    public void OnUpdated(EndpointMembers previous, EndpointMembers current) => Post(current.Metadata.Key, previous, current);
 
-    public void OnDeleted(T item) => Post(item.Metadata.Key, nodesOf(item), []);
+    public void OnDeleted(EndpointMembers item) => Post(item.Metadata.Key, item, null);
 
     public void OnSynced() => builder.Post(new MetadataChange.Synced(informer));
 
-    private void Post(string key, IReadOnlyList<string> before, IReadOnlyList<string> after)
+    private void Post(string key, EndpointMembers? previous, EndpointMembers? current)
     {
-        if (before.Count > 0 || after.Count > 0)
+        if (Diff(EndpointMembers.Members(previous), EndpointMembers.Members(current)) is { } change)
         {
-            builder.Post(new MetadataChange.EndpointsChanged(key, before, after));
+            builder.Post(new MetadataChange.EndpointsChanged(key, change.Referenced, change.Unreferenced, change.Dirty));
         }
+    }
+
+    /// <summary>The nodes referenced after the change, those no longer referenced, and those whose memberships differ; null when nothing differs.</summary>
+    internal static (string[] Referenced, string[] Unreferenced, string[] Dirty)? Diff(IEnumerable<NodeMembership> before, IEnumerable<NodeMembership> after)
+    {
+        var removed = new HashSet<NodeMembership>(before);
+        var referencedBefore = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in removed)
+        {
+            referencedBefore.Add(member.Node);
+        }
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var dirty = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in after)
+        {
+            referenced.Add(member.Node);
+            if (!removed.Remove(member))
+            {
+                dirty.Add(member.Node);
+            }
+        }
+        foreach (var member in removed)
+        {
+            dirty.Add(member.Node);
+        }
+        referencedBefore.ExceptWith(referenced);
+        if (dirty.Count == 0 && referencedBefore.Count == 0)
+        {
+            return null;
+        }
+        return ([.. referenced], [.. referencedBefore], [.. dirty]);
     }
 }
 

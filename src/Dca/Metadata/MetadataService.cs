@@ -49,14 +49,11 @@ internal sealed partial class MetadataService : BackgroundService
         var reflectorOptions = new ReflectorOptions();
         var nodeStore = new ObjectStore<PartialObjectMetadata>();
         var namespaceStore = new ObjectStore<PartialObjectMetadata>();
-        var sliceStore = new ObjectStore<EndpointSlice>();
-        var endpointsStore = new ObjectStore<Endpoints>();
-        EndpointsView view = useSlices
-            ? new EndpointSliceView(sliceStore.Get, _options.IgnoreReadiness)
-            : new CoreEndpointsView(endpointsStore.Get, _options.IgnoreReadiness);
+        var endpointsStore = new ObjectStore<EndpointMembers>();
+        var view = new EndpointsView(endpointsStore.Get);
         var builder = new SnapshotBuilder(_holder, nodeStore, namespaceStore, view,
             ["nodes", "namespaces", "services", EndpointsSource], _options.HostAliasAnnotations, _options.CoalesceWindow,
-            _client.TimeProvider, _loggerFactory.CreateLogger<SnapshotBuilder>());
+            _client.TimeProvider, _loggerFactory.CreateLogger<SnapshotBuilder>(), ReleaseStartupMemory);
         Builder = builder;
         var ignoreReadiness = _options.IgnoreReadiness;
         var hostAliases = _options.HostAliasAnnotations;
@@ -70,11 +67,18 @@ internal sealed partial class MetadataService : BackgroundService
             new ObjectMetadataHandler(builder, "namespaces", isNode: false), _loggerFactory, namespaceStore)));
         _informers.Add(("services", new Reflector<PartialObjectMetadata>(_client, ServiceMetadata, reflectorOptions,
             new SyncOnlyHandler<PartialObjectMetadata>(builder, "services"), _loggerFactory)));
+        var endpointsHandler = new EndpointsHandler(builder, EndpointsSource);
         _informers.Add(useSlices
-            ? ("endpointslices", new Reflector<EndpointSlice>(_client, Resources.EndpointSlices, reflectorOptions,
-                new EndpointsHandler<EndpointSlice>(builder, "endpointslices", s => EndpointSliceView.Nodes(s, ignoreReadiness)), _loggerFactory, sliceStore))
-            : ("endpoints", new Reflector<Endpoints>(_client, Resources.Endpoints, reflectorOptions,
-                new EndpointsHandler<Endpoints>(builder, "endpoints", e => CoreEndpointsView.Nodes(e, ignoreReadiness)), _loggerFactory, endpointsStore)));
+            ? ("endpointslices", new Reflector<EndpointSlice, EndpointMembers>(_client, Resources.EndpointSlices, reflectorOptions,
+                endpointsHandler, _loggerFactory, endpointsStore)
+            {
+                Transform = slice => EndpointMembers.FromSlice(slice, ignoreReadiness),
+            })
+            : ("endpoints", new Reflector<Endpoints, EndpointMembers>(_client, Resources.Endpoints, reflectorOptions,
+                endpointsHandler, _loggerFactory, endpointsStore)
+            {
+                Transform = endpoints => EndpointMembers.FromEndpoints(endpoints, ignoreReadiness),
+            }));
         Log.Starting(_logger, EndpointsSource, _options.IgnoreReadiness);
 
         var tasks = new List<Task> { builder.RunAsync(stoppingToken) };
@@ -84,6 +88,21 @@ internal sealed partial class MetadataService : BackgroundService
             tasks.Add(RunGuardedAsync(name, informer, stoppingToken));
         }
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// The first lists leave the largest garbage the process will ever make (whole list pages): compact
+    /// once and give the memory back, so the resident size reflects the data kept; then, unless
+    /// disabled, trim what only start-up used (see <see cref="WorkingSetTrimmer"/>).
+    /// </summary>
+    private void ReleaseStartupMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (_options.TrimWorkingSet)
+        {
+            var (before, after) = WorkingSetTrimmer.Trim();
+            Log.Trimmed(_logger, before / 1048576.0, after / 1048576.0);
+        }
     }
 
     /// <summary>Evaluated at every probe: not ready until listed, unhealthy while failing too long, dead if its loop stopped.</summary>
@@ -169,5 +188,8 @@ internal sealed partial class MetadataService : BackgroundService
 
         [LoggerMessage(213, LogLevel.Critical, "Informer {Informer} stopped for good; the agent is not live")]
         public static partial void InformerDied(ILogger logger, string informer, Exception exception);
+
+        [LoggerMessage(214, LogLevel.Information, "Start-up memory released: resident {Before:F1} MB -> {After:F1} MB")]
+        public static partial void Trimmed(ILogger logger, double before, double after);
     }
 }

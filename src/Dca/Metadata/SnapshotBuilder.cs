@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Dca.Kubernetes.Informers;
@@ -23,11 +22,13 @@ internal sealed partial class SnapshotBuilder
     private readonly TimeSpan _coalesceWindow;
     private readonly HashSet<string> _expectedInformers;
     private readonly ILogger _logger;
+    private readonly Action? _afterFirstSync;
 
     // Writer-owned working state: touched only by RunAsync's loop.
-    private readonly Dictionary<string, HashSet<string>> _nodeSources = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, NodeEntry> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, NamespaceEntry> _namespaces = new(StringComparer.Ordinal);
+    // Node -> keys of the endpoints objects that reference it (~30 per node: a list costs half a set).
+    private readonly Dictionary<string, List<string>> _nodeSources = new(StringComparer.Ordinal);
+    private readonly ShardedMap<NodeEntry>.Builder _nodes = new();
+    private readonly ShardedMap<NamespaceEntry>.Builder _namespaces = new();
     private readonly HashSet<string> _dirtyBundles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyNodeMetadata = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
@@ -47,8 +48,10 @@ internal sealed partial class SnapshotBuilder
         IReadOnlySet<string> hostAliasAnnotations,
         TimeSpan coalesceWindow,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        Action? afterFirstSync = null)
     {
+        _afterFirstSync = afterFirstSync;
         _holder = holder;
         _nodeStore = nodeStore;
         _namespaceStore = namespaceStore;
@@ -115,7 +118,7 @@ internal sealed partial class SnapshotBuilder
         switch (change)
         {
             case MetadataChange.EndpointsChanged e:
-                foreach (var node in e.NodesBefore)
+                foreach (var node in e.Unreferenced)
                 {
                     if (_nodeSources.TryGetValue(node, out var sources))
                     {
@@ -125,17 +128,19 @@ internal sealed partial class SnapshotBuilder
                             _nodeSources.Remove(node);
                         }
                     }
-                    _dirtyBundles.Add(node);
                 }
-                foreach (var node in e.NodesAfter)
+                foreach (var node in e.Referenced)
                 {
                     if (!_nodeSources.TryGetValue(node, out var sources))
                     {
-                        _nodeSources[node] = sources = new HashSet<string>(StringComparer.Ordinal);
+                        _nodeSources[node] = sources = [];
                     }
-                    sources.Add(e.Key);
-                    _dirtyBundles.Add(node);
+                    if (!sources.Contains(e.Key))
+                    {
+                        sources.Add(e.Key);
+                    }
                 }
+                _dirtyBundles.UnionWith(e.Dirty);
                 break;
             case MetadataChange.NodeChanged n:
                 _dirtyNodeMetadata.Add(n.Name);
@@ -166,8 +171,8 @@ internal sealed partial class SnapshotBuilder
         {
             serialized += RebuildNamespace(ns);
         }
-        var nodesChanged = _dirtyBundles.Count + _dirtyNodeMetadata.Count > 0;
-        var namespacesChanged = _dirtyNamespaces.Count > 0;
+        var nodesChanged = _nodes.HasChanges;
+        var namespacesChanged = _namespaces.HasChanges;
         _dirtyBundles.Clear();
         _dirtyNodeMetadata.Clear();
         _dirtyNamespaces.Clear();
@@ -180,8 +185,8 @@ internal sealed partial class SnapshotBuilder
             return;
         }
         var snapshot = new ClusterSnapshot(
-            nodesChanged ? _nodes.ToFrozenDictionary(StringComparer.Ordinal) : previous.Nodes,
-            namespacesChanged ? _namespaces.ToFrozenDictionary(StringComparer.Ordinal) : previous.Namespaces,
+            _nodes.Publish(),
+            _namespaces.Publish(),
             ++_generation,
             _time.GetUtcNow(),
             synced);
@@ -202,9 +207,7 @@ internal sealed partial class SnapshotBuilder
         if (synced && !previous.Synced)
         {
             Log.FirstSnapshot(_logger, snapshot.Nodes.Count, snapshot.Namespaces.Count, snapshot.Nodes.Values.Sum(n => n.PodCount), clock.Elapsed.TotalMilliseconds);
-            // The first lists leave the largest garbage the process will ever make (whole list pages);
-            // compact once and give the memory back to the OS, so the resident size reflects the data kept.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _afterFirstSync?.Invoke();
         }
     }
 
@@ -251,7 +254,7 @@ internal sealed partial class SnapshotBuilder
             _nodes.Remove(node);
             return 0;
         }
-        _nodes[node] = new NodeEntry { PodTagsBody = body, PodCount = pods, Metadata = metadata };
+        _nodes.Set(node, new NodeEntry { PodTagsBody = body, PodCount = pods, Metadata = metadata });
         return 1;
     }
 
@@ -286,10 +289,10 @@ internal sealed partial class SnapshotBuilder
             return 0;
         }
         var meta = ns.Metadata;
-        _namespaces[name] = new NamespaceEntry(
+        _namespaces.Set(name, new NamespaceEntry(
             MetadataBodies.StringMap(meta.Labels),
             MetadataBodies.NamespaceMetadata(name, meta.Uid, meta.Labels, meta.Annotations),
-            meta.Uid);
+            meta.Uid));
         return 1;
     }
 

@@ -1,0 +1,100 @@
+using Dca.Kubernetes.Models;
+using Dca.Metadata;
+
+namespace Dca.Tests.Metadata;
+
+public class EndpointMembersTests
+{
+    private static EndpointSlice Slice(string? service, params SliceEndpoint[] endpoints) => new()
+    {
+        Metadata = new ObjectMeta
+        {
+            Name = "web-abc",
+            Namespace = "shop",
+            ResourceVersion = "42",
+            Labels = service is null ? null : new() { [EndpointSlice.ServiceNameLabel] = service, ["other"] = "x" },
+            Annotations = new() { ["big"] = new string('x', 100) },
+        },
+        Endpoints = endpoints,
+    };
+
+    [Fact]
+    public void FromSlice_KeepsReadyPodEndpointsWithANode()
+    {
+        var slice = Slice("web",
+            new SliceEndpoint("n1", "Pod", "web-1", null, true),
+            new SliceEndpoint("n1", "Pod", "web-2", "other-ns", null),
+            new SliceEndpoint("n2", "Pod", "web-3", null, false),
+            new SliceEndpoint(null, "Pod", "web-4", null, true),
+            new SliceEndpoint("n2", "Node", "n2", null, true));
+
+        var members = EndpointMembers.FromSlice(slice, ignoreReadiness: false);
+
+        Assert.Equal(
+            [new("n1", new("shop", "web-1", "web")), new("n1", new("other-ns", "web-2", "web"))],
+            EndpointMembers.Members(members).ToArray());
+        Assert.Equal("shop/web-abc", members.Metadata.Key);
+        Assert.Equal("42", members.Metadata.ResourceVersion);
+        Assert.Null(members.Metadata.Annotations);
+    }
+
+    [Fact]
+    public void FromSlice_IgnoringReadiness_CountsNotReadyEndpoints()
+    {
+        var members = EndpointMembers.FromSlice(Slice("web", new SliceEndpoint("n2", "Pod", "web-3", null, false)), ignoreReadiness: true);
+        Assert.Equal([new("n2", new("shop", "web-3", "web"))], EndpointMembers.Members(members).ToArray());
+    }
+
+    [Fact]
+    public void FromSlice_WithoutServiceLabel_CountsNothing()
+    {
+        Assert.Empty(EndpointMembers.Members(EndpointMembers.FromSlice(Slice(null, new SliceEndpoint("n1", "Pod", "web-1", null, true)), false)));
+    }
+
+    [Fact]
+    public void FromEndpoints_UsesTheServiceNameAndReadiness()
+    {
+        var endpoints = new Endpoints
+        {
+            Metadata = new ObjectMeta { Name = "web", Namespace = "shop" },
+            Subsets =
+            [
+                new EndpointSubset
+                {
+                    Addresses = [new EndpointAddress { NodeName = "n1", TargetRef = new ObjectReference { Kind = "Pod", Name = "web-1" } }],
+                    NotReadyAddresses = [new EndpointAddress { NodeName = "n2", TargetRef = new ObjectReference { Kind = "Pod", Name = "web-2" } }],
+                },
+            ],
+        };
+        Assert.Equal([new("n1", new("shop", "web-1", "web"))], EndpointMembers.Members(EndpointMembers.FromEndpoints(endpoints, false)).ToArray());
+        Assert.Equal(2, EndpointMembers.FromEndpoints(endpoints, true).Count);
+    }
+
+    [Fact]
+    public void Diff_MarksOnlyNodesWhoseMembershipsChanged()
+    {
+        var before = EndpointMembers.FromSlice(Slice("web",
+            new SliceEndpoint("n1", "Pod", "web-1", null, true),
+            new SliceEndpoint("n2", "Pod", "web-2", null, true),
+            new SliceEndpoint("n3", "Pod", "web-3", null, true)), false);
+        // web-2 replaced by web-4 on n4; n1 and n3 unchanged (order differs).
+        var after = EndpointMembers.FromSlice(Slice("web",
+            new SliceEndpoint("n3", "Pod", "web-3", null, true),
+            new SliceEndpoint("n1", "Pod", "web-1", null, true),
+            new SliceEndpoint("n4", "Pod", "web-4", null, true)), false);
+
+        var change = EndpointsHandler.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
+
+        Assert.NotNull(change);
+        Assert.Equal(["n1", "n3", "n4"], change.Value.Referenced.Order(StringComparer.Ordinal));
+        Assert.Equal(["n2"], change.Value.Unreferenced);
+        Assert.Equal(["n2", "n4"], change.Value.Dirty.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Diff_OfAnUnchangedMembership_IsNothing()
+    {
+        var slice = Slice("web", new SliceEndpoint("n1", "Pod", "web-1", null, true));
+        Assert.Null(EndpointsHandler.Diff(EndpointMembers.Members(EndpointMembers.FromSlice(slice, false)), EndpointMembers.Members(EndpointMembers.FromSlice(slice, false))));
+    }
+}
