@@ -4,6 +4,7 @@ using Dca.Api;
 using Dca.Hosting;
 using Dca.Kubernetes.Client;
 using Dca.Kubernetes.Config;
+using Dca.Leader;
 using Dca.Metadata;
 using Dca.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -76,6 +77,17 @@ internal static class ClusterAgent
         services.AddSingleton<MetadataService>();
         services.AddHostedService(sp => sp.GetRequiredService<MetadataService>());
         services.AddHostedService<ApiServerProbe>();
+        services.AddSingleton<LeadershipHolder>();
+        services.AddSingleton<ILeaderLock>(sp =>
+        {
+            var client = sp.GetRequiredService<KubernetesClient>();
+            return options.Election.Lock == LockKind.ConfigMap
+                ? new ConfigMapLock(client, resourcesNamespace, options.Election.LockName)
+                : new LeaseLock(client, resourcesNamespace, options.Election.LockName);
+        });
+        services.AddSingleton(sp => new LeaderElector(sp.GetRequiredService<ILeaderLock>(), options.Election,
+            sp.GetRequiredService<LeadershipHolder>(), sp.GetServices<ILeaderWork>(), time, sp.GetRequiredService<ILogger<LeaderElector>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
         services.AddSingleton<NodeAgentApi>();
         services.AddSingleton<AgentStatus>();
 

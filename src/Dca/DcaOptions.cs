@@ -1,4 +1,5 @@
 using Dca.Hosting;
+using Dca.Leader;
 using Dca.Protocol;
 
 namespace Dca;
@@ -57,6 +58,32 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition HostAliasAnnotationsOption = new("DD_KUBERNETES_NODE_ANNOTATIONS_AS_HOST_ALIASES", null, "cluster.k8s.io/machine",
         "Node annotations served by /api/v1/annotations/node/{node} (space- or comma-separated)");
 
+    public static readonly OptionDefinition LeaderElection = new("DD_LEADER_ELECTION", null, "false",
+        "Elect one leader among the replicas for the leader-only work (false: this replica leads alone)");
+
+    public static readonly OptionDefinition LeaderLeaseName = new("DD_LEADER_LEASE_NAME", null, "datadog-leader-election",
+        "Name of the Lease (or ConfigMap) that holds the leader record");
+
+    public static readonly OptionDefinition LeaderLeaseDuration = new("DD_LEADER_LEASE_DURATION", null, "60",
+        "Lease duration in seconds; renew deadline is half of it, retry period a quarter");
+
+    public static readonly OptionDefinition LeaderLockResource = new("DD_LEADER_ELECTION_DEFAULT_RESOURCE", null, "lease",
+        "Lock object: lease (coordination.k8s.io/v1) or configmap (the control-plane.alpha.kubernetes.io/leader record Datadog's cluster agent uses)");
+
+    public static readonly OptionDefinition LeaderReleaseOnShutdown = new("DD_LEADER_ELECTION_RELEASE_ON_SHUTDOWN", null, "true",
+        "Give the lease back on shutdown so another replica takes over at once");
+
+    public static readonly OptionDefinition PodName = new("DD_POD_NAME", null, null,
+        "This replica's identity in leader election (default: the host name)");
+
+    private static readonly Dictionary<string, LockKind> s_lockKinds = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["lease"] = LockKind.Lease,
+        ["leases"] = LockKind.Lease,
+        ["configmap"] = LockKind.ConfigMap,
+        ["configmaps"] = LockKind.ConfigMap,
+    };
+
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first full sync, give back memory only start-up used (free native heap, start-up-only code pages)");
 
@@ -65,6 +92,7 @@ internal sealed record DcaOptions
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
+        LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -90,6 +118,8 @@ internal sealed record DcaOptions
     public bool IgnoreReadiness { get; init; }
 
     public bool TrimWorkingSet { get; init; } = true;
+
+    public LeaderElectionSettings Election { get; init; } = new() { Identity = Environment.MachineName };
 
     public IReadOnlySet<string> HostAliasAnnotations { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -133,6 +163,15 @@ internal sealed record DcaOptions
             UseEndpointSlices = source.Bool(UseEndpointSlicesOption),
             IgnoreReadiness = source.Bool(IgnoreReadinessOption),
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
+            Election = new LeaderElectionSettings
+            {
+                Enabled = source.Bool(LeaderElection),
+                Identity = source.OptionalString(PodName) ?? Environment.MachineName,
+                LockName = source.String(LeaderLeaseName),
+                LeaseDuration = source.Seconds(LeaderLeaseDuration, 2, 3600),
+                Lock = source.Choice(LeaderLockResource, s_lockKinds),
+                ReleaseOnShutdown = source.Bool(LeaderReleaseOnShutdown),
+            },
             HostAliasAnnotations = new HashSet<string>(
                 source.String(HostAliasAnnotationsOption).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 StringComparer.Ordinal),

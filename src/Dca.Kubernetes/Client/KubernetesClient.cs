@@ -46,7 +46,7 @@ public sealed partial class KubernetesClient : IDisposable
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => Volatile.Read(ref _clientCertificate)!,
             },
         };
-        _http = new HttpClient(handler)
+        _http = new HttpClient(options.WrapHandler is { } wrap ? wrap(handler) : handler)
         {
             BaseAddress = endpoint.Server,
             Timeout = Timeout.InfiniteTimeSpan,

@@ -23,4 +23,10 @@ public sealed record KubernetesClientOptions
 
     /// <summary>The User-Agent, e.g. <c>dca/0.1.0</c>; the simulator's audit tells clients apart by it.</summary>
     public string UserAgent { get; init; } = "dca-kubernetes/0.1";
+
+    /// <summary>
+    /// Wraps the HTTP transport, e.g. with a <see cref="DelegatingHandler"/> that records or cuts traffic
+    /// (tests partition one replica from the API server this way). Null: the transport as is.
+    /// </summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
 }

@@ -1,12 +1,13 @@
 using Dca.Hosting;
 using Dca.Kubernetes.Client;
+using Dca.Leader;
 using Dca.Metadata;
 using Dca.Telemetry;
 
 namespace Dca.Api;
 
 /// <summary>Assembles the status report and the self-metrics from the running components.</summary>
-internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health)
+internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health, LeaderElector elector, LeadershipHolder leadership)
 {
     private static readonly string[] GenerationNames =
         ["generation=\"gen0\"", "generation=\"gen1\"", "generation=\"gen2\"", "generation=\"loh\"", "generation=\"poh\""];
@@ -24,6 +25,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             ApiServerError = apiError,
             ClusterId = clusterId.Id,
             EndpointsSource = metadata.EndpointsSource,
+            Leadership = DescribeLeadership(),
             Informers = [.. metadata.Informers.Select(i => new InformerStatus(i.Name, i.Reflector.State.ToString(), i.Reflector.HasSynced,
                 i.Reflector.IsHealthy, i.Reflector.ObjectCount, i.Reflector.ResourceVersion, i.Reflector.Relists,
                 i.Reflector.WatchRestarts, i.Reflector.Errors, i.Reflector.LastError))],
@@ -31,6 +33,22 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
                 metadata.Builder?.LastBuildDuration.TotalMilliseconds ?? 0, snapshot.Nodes.Count, snapshot.Namespaces.Count,
                 snapshot.Nodes.Values.Sum(n => n.PodCount)),
         };
+    }
+
+    private string DescribeLeadership()
+    {
+        var current = leadership.Current;
+        if (!elector.Settings.Enabled)
+        {
+            return "leader (election disabled: DD_LEADER_ELECTION=false)";
+        }
+        var state = current.State switch
+        {
+            LeaderState.Leader => $"leader since {current.Since:u} (term {current.Term})",
+            LeaderState.Follower => $"follower of {current.Holder}",
+            _ => "unknown" + (elector.LastError is { } e ? ": " + e : " (electing)"),
+        };
+        return $"{state}; {elector.Settings.Identity} via {elector.LockDescription}";
     }
 
     private double Age(ClusterSnapshot snapshot) =>
@@ -57,6 +75,9 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         metadata.Builder?.VisibilityDelay.Write(w.Raw("dca_snapshot_visibility_delay_seconds",
             "Time from a watch event's arrival to the publication of the snapshot that shows it.", "histogram"),
             "dca_snapshot_visibility_delay_seconds", "");
+        w.Gauge("dca_leader_election_is_leader", "1 while this replica is the leader (or election is disabled).", leadership.Current.IsLeader ? 1 : 0);
+        w.Counter("dca_leader_election_transitions_total", "Times this replica became leader.", elector.Transitions);
+        w.Counter("dca_leader_election_errors_total", "Failed reads or writes of the leader lock.", elector.Errors);
         var gc = GC.GetGCMemoryInfo();
         w.Gauge("dca_process_resident_bytes", "Resident set size of the process.", Environment.WorkingSet);
         w.Gauge("dca_gc_heap_size_bytes", "Managed heap size after the last collection.", gc.HeapSizeBytes);

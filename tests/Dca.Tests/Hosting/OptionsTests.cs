@@ -39,6 +39,43 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Load_LeaderElectionSettings_FollowDatadogNames()
+    {
+        var defaults = DcaOptions.Load(Source()).Election;
+        Assert.False(defaults.Enabled);
+        Assert.Equal("datadog-leader-election", defaults.LockName);
+        Assert.Equal(Dca.Leader.LockKind.Lease, defaults.Lock);
+        Assert.Equal(TimeSpan.FromSeconds(60), defaults.LeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(30), defaults.RenewDeadline);
+        Assert.Equal(TimeSpan.FromSeconds(15), defaults.RetryPeriod);
+        Assert.True(defaults.ReleaseOnShutdown);
+
+        var set = DcaOptions.Load(Source(new()
+        {
+            ["DD_LEADER_ELECTION"] = "true",
+            ["DD_POD_NAME"] = "dca-7f9c-x2",
+            ["DD_LEADER_LEASE_NAME"] = "my-release-leader-election",
+            ["DD_LEADER_LEASE_DURATION"] = "20",
+            ["DD_LEADER_ELECTION_DEFAULT_RESOURCE"] = "configmap",
+        })).Election;
+        Assert.True(set.Enabled);
+        Assert.Equal("dca-7f9c-x2", set.Identity);
+        Assert.Equal("my-release-leader-election", set.LockName);
+        Assert.Equal(Dca.Leader.LockKind.ConfigMap, set.Lock);
+        Assert.Equal(TimeSpan.FromSeconds(10), set.RenewDeadline);
+    }
+
+    [Theory]
+    [InlineData("DD_LEADER_ELECTION_DEFAULT_RESOURCE", "endpoints")]
+    [InlineData("DD_LEADER_LEASE_DURATION", "1")]
+    [InlineData("DD_LEADER_ELECTION", "maybe")]
+    public void Load_BadLeaderElectionValue_NamesTheOption(string name, string value)
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { [name] = value })));
+        Assert.StartsWith("invalid " + name, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_NoSettings_UsesDatadogDefaultPorts()
     {
         var options = DcaOptions.Load(Source());
