@@ -88,6 +88,11 @@ internal static class ClusterAgent
         services.AddSingleton(sp => new LeaderElector(sp.GetRequiredService<ILeaderLock>(), options.Election,
             sp.GetRequiredService<LeadershipHolder>(), sp.GetServices<ILeaderWork>(), time, sp.GetRequiredService<ILogger<LeaderElector>>()));
         services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
+        // Leader-only routes (cluster checks, external metrics) are wrapped by the forwarder so
+        // followers proxy them to the leader's pod, found in this agent's Service's Endpoints.
+        services.AddSingleton<ILeaderAddressResolver>(sp => new EndpointsLeaderAddressResolver(sp.GetRequiredService<KubernetesClient>(),
+            resourcesNamespace, options.KubernetesServiceName, options.CommandPortNumber, time));
+        services.AddSingleton<LeaderForwarder>();
         services.AddSingleton<NodeAgentApi>();
         services.AddSingleton<AgentStatus>();
 
