@@ -1,11 +1,14 @@
 using System.Security.Authentication;
 using System.Text.Json;
 using Dca.Api;
+using Dca.ControlPlane;
+using Dca.Events;
 using Dca.Hosting;
 using Dca.Kubernetes.Client;
 using Dca.Kubernetes.Config;
 using Dca.Leader;
 using Dca.Metadata;
+using Dca.Protocol.Intake;
 using Dca.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -93,6 +96,23 @@ internal static class ClusterAgent
         services.AddSingleton<ILeaderAddressResolver>(sp => new EndpointsLeaderAddressResolver(sp.GetRequiredService<KubernetesClient>(),
             resourcesNamespace, options.KubernetesServiceName, options.CommandPortNumber, time));
         services.AddSingleton<LeaderForwarder>();
+
+        // Output: Datadog's intake with an API key, else JSON lines on standard output (logs go to stderr).
+        services.AddSingleton<IIntakeSink>(sp => options.ApiKeyValue is { } apiKey
+            ? new DatadogIntakeSink(new IntakeSinkOptions { ApiKey = apiKey, BaseUri = options.IntakeUri }, time,
+                sp.GetRequiredService<ILogger<DatadogIntakeSink>>())
+            : new JsonLinesSink(Console.Out));
+        services.AddSingleton(sp => new ControlPlaneCheck(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
+            TimeSpan.FromSeconds(15), options.ClusterNameValue, sp.GetRequiredService<ILogger<ControlPlaneCheck>>()));
+        services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<ControlPlaneCheck>());
+        if (options.CollectKubernetesEvents)
+        {
+            services.AddSingleton(sp => new EventCollector(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
+                new EventTokenStore(sp.GetRequiredService<KubernetesClient>(), resourcesNamespace, options.EventTokenConfigMap),
+                new EventCollectorOptions { FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
+                sp.GetRequiredService<ILogger<EventCollector>>()));
+            services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<EventCollector>());
+        }
         services.AddSingleton<NodeAgentApi>();
         services.AddSingleton<AgentStatus>();
 

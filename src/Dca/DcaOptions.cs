@@ -84,6 +84,22 @@ internal sealed record DcaOptions
         ["configmaps"] = LockKind.ConfigMap,
     };
 
+    public static readonly OptionDefinition CollectEvents = new("DD_COLLECT_KUBERNETES_EVENTS", null, "false",
+        "The leader collects Kubernetes events and sends them as Datadog events");
+
+    public static readonly OptionDefinition EventTokenName = new("DD_CLUSTER_AGENT_TOKEN_NAME", null, "datadogtoken",
+        "ConfigMap holding the event collection resume token (event.tokenKey, event.tokenTimestamp)");
+
+    public static readonly OptionDefinition FilteredEventTypes = new("DD_FILTERED_EVENT_TYPES", null, null,
+        "Events to skip, space-separated field selectors (an entry without '=' means reason!=<entry>)");
+
+    public static readonly OptionDefinition ApiKey = new("DD_API_KEY", null, null,
+        "Datadog API key; without it events and service checks are written as JSON lines on standard output");
+
+    public static readonly OptionDefinition Site = new("DD_SITE", null, "datadoghq.com", "Datadog site: the intake is https://api.<site>");
+
+    public static readonly OptionDefinition DdUrl = new("DD_DD_URL", null, null, "Intake base URL, overriding DD_SITE");
+
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first full sync, give back memory only start-up used (free native heap, start-up-only code pages)");
 
@@ -93,6 +109,7 @@ internal sealed record DcaOptions
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
+        CollectEvents, EventTokenName, FilteredEventTypes, ApiKey, Site, DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -118,6 +135,17 @@ internal sealed record DcaOptions
     public bool IgnoreReadiness { get; init; }
 
     public bool TrimWorkingSet { get; init; } = true;
+
+    public bool CollectKubernetesEvents { get; init; }
+
+    public string EventTokenConfigMap { get; init; } = "datadogtoken";
+
+    public IReadOnlyList<string> FilteredEventTypeList { get; init; } = [];
+
+    /// <summary>Never logged; <see cref="PrintMembers"/> leaves secrets out.</summary>
+    public string? ApiKeyValue { get; init; }
+
+    public Uri IntakeUri { get; init; } = new("https://api.datadoghq.com/");
 
     public LeaderElectionSettings Election { get; init; } = new() { Identity = Environment.MachineName };
 
@@ -163,6 +191,11 @@ internal sealed record DcaOptions
             UseEndpointSlices = source.Bool(UseEndpointSlicesOption),
             IgnoreReadiness = source.Bool(IgnoreReadinessOption),
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
+            CollectKubernetesEvents = source.Bool(CollectEvents),
+            EventTokenConfigMap = source.String(EventTokenName),
+            FilteredEventTypeList = source.OptionalString(FilteredEventTypes)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            ApiKeyValue = source.OptionalString(ApiKey),
+            IntakeUri = ReadIntakeUri(source),
             Election = new LeaderElectionSettings
             {
                 Enabled = source.Bool(LeaderElection),
@@ -188,6 +221,33 @@ internal sealed record DcaOptions
             throw new OptionException($"invalid {group.Last().Item1.DisplayName}=\"{group.Key}\": {names} must differ");
         }
         return options;
+    }
+
+    private static Uri ReadIntakeUri(OptionSource source)
+    {
+        var url = source.OptionalString(DdUrl);
+        Uri uri;
+        try
+        {
+            uri = Protocol.Intake.IntakeSinkOptions.ForSite(source.String(Site), url);
+        }
+        catch (UriFormatException)
+        {
+            throw source.Invalid(url is null ? Site : DdUrl, url ?? source.String(Site), "not a valid URL");
+        }
+        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw source.Invalid(url is null ? Site : DdUrl, url, "not an http(s) URL");
+        }
+        return uri;
+    }
+
+    // Records print every property: keep the token and the API key out of any ToString.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0052", Justification = "Called by the record's synthesized ToString.")]
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("CommandPort = ").Append(CommandPortNumber).Append(", secrets redacted");
+        return true;
     }
 
     private static string ReadToken(OptionSource source)

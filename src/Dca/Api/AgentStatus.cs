@@ -7,7 +7,7 @@ using Dca.Telemetry;
 namespace Dca.Api;
 
 /// <summary>Assembles the status report and the self-metrics from the running components.</summary>
-internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health, LeaderElector elector, LeadershipHolder leadership)
+internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder, MetadataService metadata, ClusterIdentity clusterId, HealthRegistry health, LeaderElector elector, LeadershipHolder leadership, IServiceProvider services)
 {
     private static readonly string[] GenerationNames =
         ["generation=\"gen0\"", "generation=\"gen1\"", "generation=\"gen2\"", "generation=\"loh\"", "generation=\"poh\""];
@@ -78,6 +78,19 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         w.Gauge("dca_leader_election_is_leader", "1 while this replica is the leader (or election is disabled).", leadership.Current.IsLeader ? 1 : 0);
         w.Counter("dca_leader_election_transitions_total", "Times this replica became leader.", elector.Transitions);
         w.Counter("dca_leader_election_errors_total", "Failed reads or writes of the leader lock.", elector.Errors);
+        if (services.GetService<Events.EventCollector>() is { } events)
+        {
+            w.Counter("dca_events_collected_total", "Kubernetes events delivered by event collection.", events.Collected);
+            w.Counter("dca_events_runs_total", "Event collection runs completed.", events.Runs);
+            w.Counter("dca_events_errors_total", "Event collection runs that failed (retried next run).", events.Errors);
+        }
+        if (services.GetService<Protocol.Intake.IIntakeSink>() is Protocol.Intake.DatadogIntakeSink sink)
+        {
+            w.Counter("dca_intake_sent_total", "Items (events, service checks) the intake accepted.", sink.Sent);
+            w.Counter("dca_intake_dropped_total", "Service checks dropped because too many were waiting.", sink.Dropped);
+            w.Counter("dca_intake_retries_total", "Intake requests retried.", sink.Retries);
+            w.Counter("dca_intake_failures_total", "Intake sends given up.", sink.Failures);
+        }
         var gc = GC.GetGCMemoryInfo();
         w.Gauge("dca_process_resident_bytes", "Resident set size of the process.", Environment.WorkingSet);
         w.Gauge("dca_gc_heap_size_bytes", "Managed heap size after the last collection.", gc.HeapSizeBytes);

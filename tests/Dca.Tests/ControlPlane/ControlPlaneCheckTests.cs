@@ -1,0 +1,32 @@
+using Dca.ControlPlane;
+using Dca.Kubernetes.Client;
+using Dca.Kubernetes.Config;
+using Dca.Protocol.Intake;
+using Dca.Sim;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dca.Tests.ControlPlane;
+
+public class ControlPlaneCheckTests
+{
+    [Fact]
+    public async Task Collect_ComponentStatuses_BecomeControlPlaneServiceChecksTaggedByComponent()
+    {
+        await using var sim = await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false });
+        using var client = new KubernetesClient(KubeConfigLoader.Load([sim.KubeconfigPath], null, TimeProvider.System),
+            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        var check = new ControlPlaneCheck(client, new JsonLinesSink(TextWriter.Null), TimeSpan.FromSeconds(15), "prod", NullLogger<ControlPlaneCheck>.Instance);
+
+        var checks = await check.CollectAsync(CancellationToken.None);
+
+        Assert.NotEmpty(checks);
+        Assert.All(checks, c =>
+        {
+            Assert.Equal("kube_apiserver_controlplane.up", c.Check);
+            Assert.Contains(c.Tags, t => t.StartsWith("component:", StringComparison.Ordinal));
+            Assert.Contains("kube_cluster_name:prod", c.Tags);
+            Assert.InRange(c.Status, ServiceCheck.Ok, ServiceCheck.Unknown);
+        });
+        Assert.Contains(checks, c => c.Tags.Contains("component:etcd-0") || c.Tags.Contains("component:scheduler"));
+    }
+}
