@@ -103,13 +103,13 @@ internal static class ClusterAgent
                 sp.GetRequiredService<ILogger<DatadogIntakeSink>>())
             : new JsonLinesSink(Console.Out));
         services.AddSingleton(sp => new ControlPlaneCheck(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
-            TimeSpan.FromSeconds(15), options.ClusterNameValue, sp.GetRequiredService<ILogger<ControlPlaneCheck>>()));
+            options.CheckIntervalValue, options.ClusterNameValue, sp.GetRequiredService<ILogger<ControlPlaneCheck>>()));
         services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<ControlPlaneCheck>());
         if (options.CollectKubernetesEvents)
         {
             services.AddSingleton(sp => new EventCollector(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
                 new EventTokenStore(sp.GetRequiredService<KubernetesClient>(), resourcesNamespace, options.EventTokenConfigMap),
-                new EventCollectorOptions { FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
+                new EventCollectorOptions { Interval = options.CheckIntervalValue, FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
                 sp.GetRequiredService<ILogger<EventCollector>>()));
             services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<EventCollector>());
         }

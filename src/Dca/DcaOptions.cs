@@ -84,6 +84,9 @@ internal sealed record DcaOptions
         ["configmaps"] = LockKind.ConfigMap,
     };
 
+    public static readonly OptionDefinition CheckInterval = new("DD_CHECK_INTERVAL", null, "15",
+        "Seconds between runs of the leader's checks (event collection, control-plane status)");
+
     public static readonly OptionDefinition CollectEvents = new("DD_COLLECT_KUBERNETES_EVENTS", null, "false",
         "The leader collects Kubernetes events and sends them as Datadog events");
 
@@ -109,7 +112,7 @@ internal sealed record DcaOptions
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
-        CollectEvents, EventTokenName, FilteredEventTypes, ApiKey, Site, DdUrl,
+        CheckInterval, CollectEvents, EventTokenName, FilteredEventTypes, ApiKey, Site, DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -137,6 +140,8 @@ internal sealed record DcaOptions
     public bool TrimWorkingSet { get; init; } = true;
 
     public bool CollectKubernetesEvents { get; init; }
+
+    public TimeSpan CheckIntervalValue { get; init; } = TimeSpan.FromSeconds(15);
 
     public string EventTokenConfigMap { get; init; } = "datadogtoken";
 
@@ -192,6 +197,7 @@ internal sealed record DcaOptions
             IgnoreReadiness = source.Bool(IgnoreReadinessOption),
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
             CollectKubernetesEvents = source.Bool(CollectEvents),
+            CheckIntervalValue = source.Seconds(CheckInterval, 1, 3600),
             EventTokenConfigMap = source.String(EventTokenName),
             FilteredEventTypeList = source.OptionalString(FilteredEventTypes)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             ApiKeyValue = source.OptionalString(ApiKey),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dca.Protocol.Intake;
+using Dca.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dca.Protocol.Tests;

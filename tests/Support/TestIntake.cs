@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Dca.Protocol.Tests;
+namespace Dca.Testing;
 
 /// <summary>
 /// A stand-in for Datadog's intake on a Kestrel port: records every request (path, API key header,

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dca.Kubernetes.Client;
+using Dca.Kubernetes.Config;
+using Dca.Kubernetes.Models;
+using Dca.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dca.EndToEnd.Tests;
+
+/// <summary>
+/// ISSUE 5, event continuity with the native binaries: while the test creates uniquely numbered events,
+/// three <c>dca</c> replicas collect them into a test intake across a kill -9 of the leader, a forced
+/// 410 (the simulator compacts its history) and a SIGTERM of the next leader. Every event must reach
+/// the intake exactly once.
+/// </summary>
+public partial class EventContinuityProcessTests
+{
+    private const string ApiKey = "e2e-api-key-0123456789abcdef";
+
+    [GeneratedRegex(@"^\d+ \*\*ContinuityTest\*\*: (msg-\d+)$", RegexOptions.Multiline)]
+    private static partial Regex Line();
+
+    [Fact]
+    public async Task Events_AcrossLeaderKillExpiryAndHandOver_ReachTheIntakeExactlyOnce()
+    {
+        await using var intake = await TestIntake.StartAsync();
+        await using var cluster = await SimulatedCluster.StartAsync();
+        using var client = new KubernetesClient(KubeConfigLoader.Load([cluster.Kubeconfig], null, TimeProvider.System),
+            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        var replicas = new List<(string Name, NativeProcess Process, HttpClient Metrics)>();
+        using var stop = new CancellationTokenSource();
+        var created = 0;
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var metrics = FreePort.Next();
+                replicas.Add(("dca-" + i, NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], new Dictionary<string, string>
+                {
+                    ["DD_BIND_HOST"] = "127.0.0.1",
+                    ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = ClusterAgentProcessTests.Token,
+                    ["DD_HEALTH_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                    ["DD_CLUSTER_AGENT_CMD_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+                    ["DD_METRICS_PORT"] = metrics.ToString(CultureInfo.InvariantCulture),
+                    ["DD_LEADER_ELECTION"] = "true",
+                    ["DD_LEADER_LEASE_DURATION"] = "4",
+                    ["DD_POD_NAME"] = "dca-" + i,
+                    ["DD_COLLECT_KUBERNETES_EVENTS"] = "true",
+                    ["DD_CHECK_INTERVAL"] = "1",
+                    ["DD_API_KEY"] = ApiKey,
+                    ["DD_DD_URL"] = intake.BaseUri.ToString(),
+                }), new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") }));
+            }
+            var producer = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var n = Interlocked.Increment(ref created);
+                    await client.CreateAsync(Resources.Events, Event(n), CancellationToken.None);
+                    await Task.Delay(40, CancellationToken.None);
+                }
+            });
+
+            var first = await OneLeaderAsync(replicas);
+            await WaitForDeliveriesAsync(intake, 20);
+            await first.Process.DisposeAsync(); // kill -9
+            replicas.Remove(first);
+
+            var second = await OneLeaderAsync(replicas);
+            await WaitForDeliveriesAsync(intake, Delivered(intake).Count + 20);
+            using (var compact = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = static (_, _, _, _) => true }))
+            {
+                // The next watch from the saved position answers 410: the leader relists.
+                var token = File.ReadLines(cluster.Kubeconfig).Select(l => l.Trim()).First(l => l.StartsWith("token:", StringComparison.Ordinal))["token:".Length..].Trim();
+                compact.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                (await compact.PostAsync(new Uri(cluster.Api, "/sim/compact"), null)).EnsureSuccessStatusCode();
+            }
+            await WaitForDeliveriesAsync(intake, Delivered(intake).Count + 20);
+            await second.Process.TerminateAsync(TimeSpan.FromSeconds(10));
+            replicas.Remove(second);
+
+            await OneLeaderAsync(replicas);
+            await WaitForDeliveriesAsync(intake, Delivered(intake).Count + 20);
+            await stop.CancelAsync();
+            await producer;
+
+            await Wait.UntilAsync(() => Delivered(intake).Distinct().Count() >= created, $"all {created} events at the intake", TimeSpan.FromSeconds(30));
+            var delivered = Delivered(intake);
+            var lost = Enumerable.Range(1, created).Select(n => "msg-" + n).Except(delivered).Count();
+            var duplicated = delivered.Count - delivered.Distinct().Count();
+            Assert.True(lost == 0 && duplicated == 0, $"{created} events: {lost} lost, {duplicated} duplicated");
+            Assert.All(intake.Requests, r => Assert.Equal(ApiKey, r.ApiKey));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            foreach (var replica in replicas)
+            {
+                await replica.Process.DisposeAsync();
+                replica.Metrics.Dispose();
+            }
+        }
+    }
+
+    private static Event Event(int n) => new()
+    {
+        Metadata = new ObjectMeta { Name = "continuity." + n.ToString(CultureInfo.InvariantCulture), Namespace = "default" },
+        InvolvedObject = new ObjectReference { Kind = "Pod", Name = "continuity-pod", Namespace = "default", Uid = "continuity-pod-uid" },
+        Reason = "ContinuityTest",
+        Message = "msg-" + n.ToString(CultureInfo.InvariantCulture),
+        Type = "Normal",
+        Count = 1,
+        Source = new EventSource { Component = "e2e" },
+        FirstTimestamp = DateTimeOffset.UtcNow,
+        LastTimestamp = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>Every "msg-N" line the intake received, in order, duplicates kept.</summary>
+    private static List<string> Delivered(TestIntake intake) =>
+        [.. intake.Requests.Where(r => r.Path == "/api/v1/events")
+            .SelectMany(r => Line().Matches(JsonDocument.Parse(r.Body).RootElement.GetProperty("text").GetString()!).Select(m => m.Groups[1].Value))];
+
+    private static Task WaitForDeliveriesAsync(TestIntake intake, int count) =>
+        Wait.UntilAsync(() => Delivered(intake).Count >= count, $"{count} events at the intake", TimeSpan.FromSeconds(30));
+
+    private static async Task<(string Name, NativeProcess Process, HttpClient Metrics)> OneLeaderAsync(List<(string Name, NativeProcess Process, HttpClient Metrics)> replicas)
+    {
+        (string, NativeProcess, HttpClient)? leader = null;
+        await Wait.UntilAsync(async () =>
+        {
+            var leaders = new List<(string, NativeProcess, HttpClient)>();
+            foreach (var replica in replicas)
+            {
+                try
+                {
+                    if ((await replica.Metrics.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("\ndca_leader_election_is_leader 1\n", StringComparison.Ordinal))
+                    {
+                        leaders.Add(replica);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+            leader = leaders.Count == 1 ? leaders[0] : null;
+            return leader is not null;
+        }, "exactly one leader", TimeSpan.FromSeconds(30));
+        return leader!.Value;
+    }
+}
