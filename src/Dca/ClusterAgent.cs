@@ -109,7 +109,7 @@ internal static class ClusterAgent
         {
             services.AddSingleton(sp => new EventCollector(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
                 new EventTokenStore(sp.GetRequiredService<KubernetesClient>(), resourcesNamespace, options.EventTokenConfigMap),
-                new EventCollectorOptions { Interval = options.CheckIntervalValue, FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
+                new EventCollectorOptions { Interval = options.CheckIntervalValue, Unbundled = options.UnbundleEventsValue, FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
                 sp.GetRequiredService<ILogger<EventCollector>>()));
             services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<EventCollector>());
         }

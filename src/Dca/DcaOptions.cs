@@ -96,6 +96,9 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition FilteredEventTypes = new("DD_FILTERED_EVENT_TYPES", null, null,
         "Events to skip, space-separated field selectors (an entry without '=' means reason!=<entry>)");
 
+    public static readonly OptionDefinition UnbundleEvents = new("DCA_UNBUNDLE_EVENTS", null, "false",
+        "Send one Datadog event per Kubernetes event instead of one bundle per involved object");
+
     public static readonly OptionDefinition ApiKey = new("DD_API_KEY", null, null,
         "Datadog API key; without it events and service checks are written as JSON lines on standard output");
 
@@ -112,7 +115,7 @@ internal sealed record DcaOptions
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
-        CheckInterval, CollectEvents, EventTokenName, FilteredEventTypes, ApiKey, Site, DdUrl,
+        CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes, ApiKey, Site, DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -142,6 +145,8 @@ internal sealed record DcaOptions
     public bool CollectKubernetesEvents { get; init; }
 
     public TimeSpan CheckIntervalValue { get; init; } = TimeSpan.FromSeconds(15);
+
+    public bool UnbundleEventsValue { get; init; }
 
     public string EventTokenConfigMap { get; init; } = "datadogtoken";
 
@@ -198,6 +203,7 @@ internal sealed record DcaOptions
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
             CollectKubernetesEvents = source.Bool(CollectEvents),
             CheckIntervalValue = source.Seconds(CheckInterval, 1, 3600),
+            UnbundleEventsValue = source.Bool(UnbundleEvents),
             EventTokenConfigMap = source.String(EventTokenName),
             FilteredEventTypeList = source.OptionalString(FilteredEventTypes)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             ApiKeyValue = source.OptionalString(ApiKey),

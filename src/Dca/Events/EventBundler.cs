@@ -39,12 +39,36 @@ internal static class EventBundler
         return bundles;
     }
 
+    /// <summary>
+    /// The unbundled format: one Datadog event per Kubernetes event, titled
+    /// <c>&lt;Kind&gt; &lt;ns&gt;/&lt;name&gt;: &lt;Reason&gt;</c>, its text the message, its source the reporting
+    /// component, tagged <c>orchestrator:kubernetes</c>, <c>reporting_controller:</c> and <c>event_reason:</c>.
+    /// </summary>
+    public static List<IntakeEvent> Unbundled(IEnumerable<KubeEvent> events, string? clusterName)
+    {
+        var result = new List<IntakeEvent>();
+        foreach (var e in events.Where(e => e.InvolvedObject is { Kind.Length: > 0, Name.Length: > 0 } && !string.IsNullOrEmpty(e.Reason) && !string.IsNullOrEmpty(e.Message)))
+        {
+            var bundled = ToIntakeEvent(e.InvolvedObject!.Kind!, e.Type ?? "Normal", [e], clusterName);
+            var target = e.InvolvedObject;
+            var component = e.ReportingComponent is { Length: > 0 } r ? r : e.Source?.Component ?? "kubernetes";
+            result.Add(bundled with
+            {
+                Title = (target.Namespace is { Length: > 0 } ns ? $"{target.Kind} {ns}/{target.Name}" : $"{target.Kind} {target.Name}") + ": " + e.Reason,
+                Text = e.Message!,
+                SourceTypeName = component,
+                Tags = [.. bundled.Tags, "orchestrator:kubernetes", "reporting_controller:" + component, "event_reason:" + e.Reason],
+            });
+        }
+        return result;
+    }
+
     private static IntakeEvent ToIntakeEvent(string kind, string type, List<KubeEvent> events, string? clusterName)
     {
         var target = events[0].InvolvedObject!;
         var ns = target.Namespace;
         var title = ns is { Length: > 0 } ? $"Events from the {kind} {ns}/{target.Name}" : $"Events from the {kind} {target.Name}";
-        var first = events.Min(When);
+        var first = events.Min(e => e.FirstTimestamp ?? When(e));
         var last = events.Max(When);
         var components = events.Select(e => e.Source?.Component ?? e.ReportingComponent).OfType<string>().Where(c => c.Length > 0)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

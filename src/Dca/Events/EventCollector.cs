@@ -26,6 +26,9 @@ internal sealed record EventCollectorOptions
 
     public string? ClusterName { get; init; }
 
+    /// <summary>One Datadog event per Kubernetes event instead of bundles per involved object.</summary>
+    public bool Unbundled { get; init; }
+
     /// <summary>The field selector the filters make, or null.</summary>
     public string? FieldSelector => FilteredEventTypes.Count == 0 ? null
         : string.Join(',', FilteredEventTypes.Select(f => f.Contains('=', StringComparison.Ordinal) ? f : "reason!=" + f));
@@ -92,7 +95,9 @@ internal sealed partial class EventCollector(KubernetesClient client, IIntakeSin
         }
         if (events.Count > 0)
         {
-            await sink.SendEventsAsync(EventBundler.Bundle(events, options.ClusterName), cancellationToken);
+            await sink.SendEventsAsync(options.Unbundled
+                ? EventBundler.Unbundled(events, options.ClusterName)
+                : EventBundler.Bundle(events, options.ClusterName), cancellationToken);
         }
         await token.WriteAsync(new EventPosition(next, batch.Listed ? now : position.LastList), cancellationToken);
         Interlocked.Add(ref _collected, events.Count);

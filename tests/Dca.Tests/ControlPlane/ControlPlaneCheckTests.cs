@@ -29,4 +29,22 @@ public class ControlPlaneCheckTests
         });
         Assert.Contains(checks, c => c.Tags.Contains("component:etcd-0") || c.Tags.Contains("component:scheduler"));
     }
+
+    [Fact]
+    public async Task Collect_WithoutComponentStatuses_FallsBackToReadyz()
+    {
+        await using var sim = await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false });
+        foreach (var component in sim.Store.Objects(Dca.Sim.Store.ResourceTypes.ComponentStatuses).ToList())
+        {
+            sim.Delete(Dca.Sim.Store.ResourceTypes.ComponentStatuses, "", component.Name);
+        }
+        using var client = new KubernetesClient(KubeConfigLoader.Load([sim.KubeconfigPath], null, TimeProvider.System),
+            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        var check = new ControlPlaneCheck(client, new JsonLinesSink(TextWriter.Null), TimeSpan.FromSeconds(15), null, NullLogger<ControlPlaneCheck>.Instance);
+
+        var only = Assert.Single(await check.CollectAsync(CancellationToken.None));
+
+        Assert.Equal(ServiceCheck.Ok, only.Status);
+        Assert.Empty(only.Tags);
+    }
 }
