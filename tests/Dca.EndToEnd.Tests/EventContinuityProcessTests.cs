@@ -6,6 +6,7 @@ using Dca.Kubernetes.Config;
 using Dca.Kubernetes.Models;
 using Dca.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace Dca.EndToEnd.Tests;
 
@@ -15,7 +16,7 @@ namespace Dca.EndToEnd.Tests;
 /// 410 (the simulator compacts its history) and a SIGTERM of the next leader. Every event must reach
 /// the intake exactly once.
 /// </summary>
-public partial class EventContinuityProcessTests
+public partial class EventContinuityProcessTests(ITestOutputHelper output)
 {
     private const string ApiKey = "e2e-api-key-0123456789abcdef";
 
@@ -90,6 +91,7 @@ public partial class EventContinuityProcessTests
             var delivered = Delivered(intake);
             var lost = Enumerable.Range(1, created).Select(n => "msg-" + n).Except(delivered).Count();
             var duplicated = delivered.Count - delivered.Distinct().Count();
+            output.WriteLine($"{created} events created; {delivered.Count} delivered; lost {lost}, duplicated {duplicated}");
             Assert.True(lost == 0 && duplicated == 0, $"{created} events: {lost} lost, {duplicated} duplicated");
             Assert.All(intake.Requests, r => Assert.Equal(ApiKey, r.ApiKey));
         }

@@ -115,6 +115,19 @@ public class LeaderElectionTests
     }
 
     [Fact]
+    public async Task Forbidden_StaysUnknown_AndSaysWhichGrantIsMissing()
+    {
+        await using var forbidden = await ReplicaSet.StartAsync(1, id => Settings(id), replica => replica.Partition.Forbid()).WithTimeout();
+        var replica = forbidden.Replicas[0];
+
+        await Wait.UntilAsync(() => replica.Elector.Errors >= 2, "repeated permission errors");
+
+        Assert.Equal(LeaderState.Unknown, replica.Holder.Current.State);
+        Assert.Contains("cannot get resource", replica.Elector.LastError, StringComparison.Ordinal);
+        Assert.Empty(forbidden.WorkIntervals);
+    }
+
+    [Fact]
     public async Task ElectionDisabled_TheOnlyReplicaLeads()
     {
         await using var set = await ReplicaSet.StartAsync(1, id => Settings(id) with { Enabled = false }).WithTimeout();

@@ -34,13 +34,13 @@ internal sealed class ReplicaSet : IAsyncDisposable
     /// </summary>
     public ConcurrentDictionary<(string Identity, long Term), (long Start, long End)> WorkIntervals { get; } = new();
 
-    public static async Task<ReplicaSet> StartAsync(int count, Func<string, LeaderElectionSettings> settings) =>
-        await StartOnAsync(await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false }), ownsSim: true, count, settings);
+    public static async Task<ReplicaSet> StartAsync(int count, Func<string, LeaderElectionSettings> settings, Action<Replica>? beforeStart = null) =>
+        await StartOnAsync(await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false }), ownsSim: true, count, settings, beforeStart);
 
     public static Task<ReplicaSet> StartOnAsync(Simulator sim, int count, Func<string, LeaderElectionSettings> settings) =>
-        StartOnAsync(sim, ownsSim: false, count, settings);
+        StartOnAsync(sim, ownsSim: false, count, settings, null);
 
-    private static async Task<ReplicaSet> StartOnAsync(Simulator sim, bool ownsSim, int count, Func<string, LeaderElectionSettings> settings)
+    private static async Task<ReplicaSet> StartOnAsync(Simulator sim, bool ownsSim, int count, Func<string, LeaderElectionSettings> settings, Action<Replica>? beforeStart)
     {
         var set = new ReplicaSet(sim, ownsSim);
         for (var i = 0; i < count; i++)
@@ -49,6 +49,7 @@ internal sealed class ReplicaSet : IAsyncDisposable
         }
         foreach (var replica in set._replicas)
         {
+            beforeStart?.Invoke(replica);
             await replica.Elector.StartAsync(CancellationToken.None);
         }
         return set;
@@ -112,20 +113,34 @@ internal sealed class ReplicaSet : IAsyncDisposable
     }
 }
 
-/// <summary>Lets requests through until partitioned; then every request hangs until cancelled.</summary>
+/// <summary>
+/// Lets requests through until partitioned (then every request hangs until cancelled) or forbidden
+/// (then the answer is the API server's 403 for a service account without the RBAC grant).
+/// </summary>
 internal sealed class PartitionHandler : DelegatingHandler
 {
     private volatile bool _partitioned;
+    private volatile bool _forbidden;
 
     public void Cut() => _partitioned = true;
 
-    public void Heal() => _partitioned = false;
+    public void Forbid() => _forbidden = true;
+
+    public void Heal() => _partitioned = _forbidden = false;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (_partitioned)
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        if (_forbidden)
+        {
+            return new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
+            {
+                Content = new StringContent("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"leases.coordination.k8s.io \"datadog-leader-election\" is forbidden: User \"system:serviceaccount:default:dca\" cannot get resource \"leases\"","reason":"Forbidden","code":403}""",
+                    System.Text.Encoding.UTF8, "application/json"),
+            };
         }
         return await base.SendAsync(request, cancellationToken);
     }
