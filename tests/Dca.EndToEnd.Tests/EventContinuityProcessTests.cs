@@ -30,29 +30,20 @@ public partial class EventContinuityProcessTests(ITestOutputHelper output)
         await using var cluster = await SimulatedCluster.StartAsync();
         using var client = new KubernetesClient(KubeConfigLoader.Load([cluster.Kubeconfig], null, TimeProvider.System),
             new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
-        var replicas = new List<(string Name, NativeProcess Process, HttpClient Metrics)>();
+        var replicas = new List<DcaReplica>();
         using var stop = new CancellationTokenSource();
         var created = 0;
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                var metrics = FreePort.Next();
-                replicas.Add(("dca-" + i, NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], new Dictionary<string, string>
+                replicas.Add(DcaReplica.Start(cluster, "dca-" + i, 4, new Dictionary<string, string>
                 {
-                    ["DD_BIND_HOST"] = "127.0.0.1",
-                    ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = ClusterAgentProcessTests.Token,
-                    ["DD_HEALTH_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-                    ["DD_CLUSTER_AGENT_CMD_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-                    ["DD_METRICS_PORT"] = metrics.ToString(CultureInfo.InvariantCulture),
-                    ["DD_LEADER_ELECTION"] = "true",
-                    ["DD_LEADER_LEASE_DURATION"] = "4",
-                    ["DD_POD_NAME"] = "dca-" + i,
                     ["DD_COLLECT_KUBERNETES_EVENTS"] = "true",
                     ["DD_CHECK_INTERVAL"] = "1",
                     ["DD_API_KEY"] = ApiKey,
                     ["DD_DD_URL"] = intake.BaseUri.ToString(),
-                }), new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") }));
+                }));
             }
             var producer = Task.Run(async () =>
             {
@@ -64,12 +55,12 @@ public partial class EventContinuityProcessTests(ITestOutputHelper output)
                 }
             });
 
-            var first = await OneLeaderAsync(replicas);
+            var first = await DcaReplica.OneLeaderAsync(replicas);
             await WaitForDeliveriesAsync(intake, 20);
             await first.Process.DisposeAsync(); // kill -9
             replicas.Remove(first);
 
-            var second = await OneLeaderAsync(replicas);
+            var second = await DcaReplica.OneLeaderAsync(replicas);
             await WaitForDeliveriesAsync(intake, Delivered(intake).Count + 20);
             using (var compact = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = static (_, _, _, _) => true }))
             {
@@ -82,7 +73,7 @@ public partial class EventContinuityProcessTests(ITestOutputHelper output)
             await second.Process.TerminateAsync(TimeSpan.FromSeconds(10));
             replicas.Remove(second);
 
-            await OneLeaderAsync(replicas);
+            await DcaReplica.OneLeaderAsync(replicas);
             await WaitForDeliveriesAsync(intake, Delivered(intake).Count + 20);
             await stop.CancelAsync();
             await producer;
@@ -95,13 +86,23 @@ public partial class EventContinuityProcessTests(ITestOutputHelper output)
             Assert.True(lost == 0 && duplicated == 0, $"{created} events: {lost} lost, {duplicated} duplicated");
             Assert.All(intake.Requests, r => Assert.Equal(ApiKey, r.ApiKey));
         }
+        catch (TimeoutException)
+        {
+            foreach (var replica in replicas)
+            {
+                foreach (var line in replica.Process.Stderr.TakeLast(30))
+                {
+                    output.WriteLine($"{replica.Name}: {line}");
+                }
+            }
+            throw;
+        }
         finally
         {
             await stop.CancelAsync();
             foreach (var replica in replicas)
             {
-                await replica.Process.DisposeAsync();
-                replica.Metrics.Dispose();
+                await replica.DisposeAsync();
             }
         }
     }
@@ -126,29 +127,4 @@ public partial class EventContinuityProcessTests(ITestOutputHelper output)
 
     private static Task WaitForDeliveriesAsync(TestIntake intake, int count) =>
         Wait.UntilAsync(() => Delivered(intake).Count >= count, $"{count} events at the intake", TimeSpan.FromSeconds(30));
-
-    private static async Task<(string Name, NativeProcess Process, HttpClient Metrics)> OneLeaderAsync(List<(string Name, NativeProcess Process, HttpClient Metrics)> replicas)
-    {
-        (string, NativeProcess, HttpClient)? leader = null;
-        await Wait.UntilAsync(async () =>
-        {
-            var leaders = new List<(string, NativeProcess, HttpClient)>();
-            foreach (var replica in replicas)
-            {
-                try
-                {
-                    if ((await replica.Metrics.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Contains("\ndca_leader_election_is_leader 1\n", StringComparison.Ordinal))
-                    {
-                        leaders.Add(replica);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                }
-            }
-            leader = leaders.Count == 1 ? leaders[0] : null;
-            return leader is not null;
-        }, "exactly one leader", TimeSpan.FromSeconds(30));
-        return leader!.Value;
-    }
 }

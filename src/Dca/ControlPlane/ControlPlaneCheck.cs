@@ -33,7 +33,7 @@ internal sealed partial class ControlPlaneCheck(KubernetesClient client, IIntake
                 await sink.SendServiceChecksAsync(checks, termToken);
                 Interlocked.Increment(ref _runs);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!termToken.IsCancellationRequested)
             {
                 Log.Failed(logger, ex.Message);
             }

@@ -65,8 +65,9 @@ internal sealed partial class EventCollector(KubernetesClient client, IIntakeSin
             {
                 await RunOnceAsync(termToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!termToken.IsCancellationRequested)
             {
+                // Anything short of the term ending (a timeout included) is one failed run, not the end of collection.
                 Interlocked.Increment(ref _errors);
                 Log.RunFailed(logger, ex.Message);
             }
