@@ -60,6 +60,7 @@ internal sealed class AdminEndpoints(ApiContext api)
                 "watchDropSeconds" => current with { WatchDropSeconds = Whole(key, value) },
                 "watchStall" => current with { WatchStall = value?.GetValueKind() == JsonValueKind.True },
                 "latencyMs" => current with { LatencyMilliseconds = Whole(key, value) },
+                "partitionUserAgent" => current with { PartitionUserAgent = value is JsonValue v && v.TryGetValue<string>(out var ua) ? ua : null },
                 _ => throw StatusException.BadRequest($"unknown fault \"{key}\""),
             };
         }
@@ -85,6 +86,7 @@ internal sealed class AdminEndpoints(ApiContext api)
         w.WriteNumber("watchDropSeconds", f.WatchDropSeconds);
         w.WriteBoolean("watchStall", f.WatchStall);
         w.WriteNumber("latencyMs", f.LatencyMilliseconds);
+        w.WriteString("partitionUserAgent", f.PartitionUserAgent);
         w.WriteEndObject();
     }
 

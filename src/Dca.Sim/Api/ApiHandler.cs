@@ -84,6 +84,12 @@ internal sealed partial class ApiHandler(ApiContext api)
         api.Audit.Record(identity, ctx.Request.Headers.UserAgent.ToString(), verb, route.Type.Group, resource, route.Namespace);
 
         var faults = api.Faults.Settings;
+        if (faults.PartitionUserAgent is { Length: > 0 } partitioned
+            && ctx.Request.Headers.UserAgent.ToString().Contains(partitioned, StringComparison.Ordinal))
+        {
+            // Cut off: nothing comes back until the client gives up.
+            await Task.Delay(Timeout.InfiniteTimeSpan, api.Time, ctx.RequestAborted);
+        }
         if (faults.LatencyMilliseconds > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(faults.LatencyMilliseconds), api.Time, ctx.RequestAborted);

@@ -27,4 +27,10 @@ public sealed record FaultSettings
 
     /// <summary>Milliseconds added before every resource request is answered.</summary>
     public int LatencyMilliseconds { get; init; }
+
+    /// <summary>
+    /// When set, a network partition for the clients whose User-Agent contains this text: their resource
+    /// requests get no answer (they hang until the client gives up), everyone else's are served.
+    /// </summary>
+    public string? PartitionUserAgent { get; init; }
 }

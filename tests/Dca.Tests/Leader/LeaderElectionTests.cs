@@ -68,7 +68,8 @@ public class LeaderElectionTests
         await using var set = await ReplicaSet.StartAsync(3, id => Settings(id)).WithTimeout();
         var leader = await OneLeaderAsync(set);
         var cut = Stopwatch.GetTimestamp();
-        leader.Partition.Cut();
+        // The simulator stops answering the leader's requests (its User-Agent), and only its.
+        set.Sim.SetFaults(set.Sim.Faults with { PartitionUserAgent = ReplicaSet.UserAgentOf(leader.Identity) });
 
         var next = await OneLeaderAsync(set, except: leader);
         Assert.NotEqual(leader.Identity, next.Identity);
@@ -79,7 +80,7 @@ public class LeaderElectionTests
         AssertNoOverlap(set);
 
         // Healed, it follows the new leader rather than fighting for the lease.
-        leader.Partition.Heal();
+        set.Sim.SetFaults(set.Sim.Faults with { PartitionUserAgent = null });
         await Wait.UntilAsync(() => leader.Holder.Current is { State: LeaderState.Follower } f && f.Holder == next.Identity, "the healed replica to follow");
         AssertNoOverlap(set);
     }

@@ -60,7 +60,13 @@ internal sealed class ReplicaSet : IAsyncDisposable
         var partition = new PartitionHandler();
         var endpoint = KubeConfigLoader.Load([Sim.KubeconfigPath], null, TimeProvider.System);
         var client = new KubernetesClient(endpoint,
-            new KubernetesClientOptions { WrapHandler = h => { partition.InnerHandler = h; return partition; }, MaxAttempts = 1 },
+            new KubernetesClientOptions
+            {
+                WrapHandler = h => { partition.InnerHandler = h; return partition; },
+                MaxAttempts = 1,
+                // The simulator's partition fault picks its victims by User-Agent.
+                UserAgent = UserAgentOf(settings.Identity),
+            },
             NullLoggerFactory.Instance, TimeProvider.System);
         ILeaderLock leaderLock = settings.Lock == LockKind.ConfigMap
             ? new ConfigMapLock(client, "default", settings.LockName)
@@ -70,6 +76,8 @@ internal sealed class ReplicaSet : IAsyncDisposable
             TimeProvider.System, NullLogger<LeaderElector>.Instance);
         _replicas.Add(new Replica(settings.Identity, elector, holder, partition, client));
     }
+
+    public static string UserAgentOf(string identity) => "dca-test/" + identity;
 
     /// <summary>The replicas that currently believe they lead.</summary>
     public IReadOnlyList<Replica> Leaders => [.. _replicas.Where(r => r.Holder.Current.IsLeader)];
@@ -114,26 +122,19 @@ internal sealed class ReplicaSet : IAsyncDisposable
 }
 
 /// <summary>
-/// Lets requests through until partitioned (then every request hangs until cancelled) or forbidden
-/// (then the answer is the API server's 403 for a service account without the RBAC grant).
+/// Lets requests through until forbidden; then it answers as the API server does for a service account
+/// without the RBAC grant (403). (Partitions come from the simulator's fault switch.)
 /// </summary>
 internal sealed class PartitionHandler : DelegatingHandler
 {
-    private volatile bool _partitioned;
     private volatile bool _forbidden;
-
-    public void Cut() => _partitioned = true;
 
     public void Forbid() => _forbidden = true;
 
-    public void Heal() => _partitioned = _forbidden = false;
+    public void Heal() => _forbidden = false;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (_partitioned)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
         if (_forbidden)
         {
             return new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
