@@ -15,6 +15,10 @@ internal sealed record EventPosition(string ResourceVersion, DateTimeOffset? Las
 /// </summary>
 internal sealed class EventTokenStore(KubernetesClient client, string ns, string name)
 {
+    // The ConfigMap as last read: the write at the end of a run starts from it instead of fetching
+    // it again (a conflict re-reads). One collector uses a store, one run at a time.
+    private ConfigMap? _lastRead;
+
     public const string TokenKey = "event.tokenKey";
     public const string TimestampKey = "event.tokenTimestamp";
 
@@ -22,7 +26,7 @@ internal sealed class EventTokenStore(KubernetesClient client, string ns, string
 
     public async Task<EventPosition> ReadAsync(CancellationToken cancellationToken)
     {
-        var map = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+        var map = _lastRead = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
         var data = map?.Data;
         var rv = data?.GetValueOrDefault(TokenKey) ?? "";
         DateTimeOffset? listed = DateTimeOffset.TryParse(data?.GetValueOrDefault(TimestampKey), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
@@ -34,7 +38,8 @@ internal sealed class EventTokenStore(KubernetesClient client, string ns, string
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var map = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+            var map = attempt == 0 && _lastRead is not null ? _lastRead : await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+            _lastRead = null;
             var data = map?.Data ?? [];
             data[TokenKey] = position.ResourceVersion;
             data[TimestampKey] = position.LastList?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";

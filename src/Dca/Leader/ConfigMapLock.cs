@@ -13,11 +13,15 @@ internal sealed class ConfigMapLock(KubernetesClient client, string ns, string n
 {
     public const string RecordAnnotation = "control-plane.alpha.kubernetes.io/leader";
 
+    // The ConfigMap as last read: an update right after the read (the renewal path) writes it back
+    // instead of fetching it again. Only the elector's loop uses a lock, one call at a time.
+    private ConfigMap? _lastRead;
+
     public string Description => $"configmap {ns}/{name}";
 
     public async Task<LockState?> GetAsync(CancellationToken cancellationToken)
     {
-        var map = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+        var map = _lastRead = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
         if (map?.Metadata.Annotations?.GetValueOrDefault(RecordAnnotation) is not { Length: > 0 } json)
         {
             // An existing ConfigMap without a record is taken as free: updating it adds the record.
@@ -52,8 +56,11 @@ internal sealed class ConfigMapLock(KubernetesClient client, string ns, string n
     public async Task<bool> UpdateAsync(LeaderRecord record, string resourceVersion, CancellationToken cancellationToken)
     {
         // Read-modify-write keeps the ConfigMap's other annotations and data; the resourceVersion
-        // makes it fail if anything changed since the record was read.
-        var map = await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+        // makes the server refuse it (409) if anything changed since the record was read.
+        var map = _lastRead?.Metadata.ResourceVersion == resourceVersion
+            ? _lastRead
+            : await client.TryGetAsync(Resources.ConfigMaps, ns, name, cancellationToken);
+        _lastRead = null;
         if (map is null || map.Metadata.ResourceVersion != resourceVersion)
         {
             return false;

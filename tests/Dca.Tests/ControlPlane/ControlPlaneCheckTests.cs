@@ -1,6 +1,4 @@
 using Dca.ControlPlane;
-using Dca.Kubernetes.Client;
-using Dca.Kubernetes.Config;
 using Dca.Protocol.Intake;
 using Dca.Sim;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,8 +11,7 @@ public class ControlPlaneCheckTests
     public async Task Collect_ComponentStatuses_BecomeControlPlaneServiceChecksTaggedByComponent()
     {
         await using var sim = await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false });
-        using var client = new KubernetesClient(KubeConfigLoader.Load([sim.KubeconfigPath], null, TimeProvider.System),
-            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        using var client = SimClient.For(sim);
         var check = new ControlPlaneCheck(client, new JsonLinesSink(TextWriter.Null), TimeSpan.FromSeconds(15), "prod", NullLogger<ControlPlaneCheck>.Instance);
 
         var checks = await check.CollectAsync(CancellationToken.None);
@@ -38,8 +35,7 @@ public class ControlPlaneCheckTests
         {
             sim.Delete(Dca.Sim.Store.ResourceTypes.ComponentStatuses, "", component.Name);
         }
-        using var client = new KubernetesClient(KubeConfigLoader.Load([sim.KubeconfigPath], null, TimeProvider.System),
-            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        using var client = SimClient.For(sim);
         var check = new ControlPlaneCheck(client, new JsonLinesSink(TextWriter.Null), TimeSpan.FromSeconds(15), null, NullLogger<ControlPlaneCheck>.Instance);
 
         var only = Assert.Single(await check.CollectAsync(CancellationToken.None));

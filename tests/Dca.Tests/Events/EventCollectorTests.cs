@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Dca.Events;
 using Dca.Kubernetes.Client;
-using Dca.Kubernetes.Config;
 using Dca.Protocol.Intake;
 using Dca.Sim;
 using Dca.Sim.Store;
@@ -19,8 +18,7 @@ public sealed class EventCollectorTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _sim = await Simulator.StartAsync(new SimulatorOptions { RunActivity = false, Kubelets = false });
-        _client = new KubernetesClient(KubeConfigLoader.Load([_sim.KubeconfigPath], null, TimeProvider.System),
-            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        _client = SimClient.For(_sim);
     }
 
     public async Task DisposeAsync() => await _sim.DisposeAsync();

@@ -1,10 +1,7 @@
 using System.Text;
-using Dca.Kubernetes.Client;
-using Dca.Kubernetes.Config;
 using Dca.Leader;
 using Dca.Sim;
 using Dca.Sim.Store;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dca.Tests.Leader;
 
@@ -20,8 +17,7 @@ public class LeaderAddressResolverTests
                          "notReadyAddresses":[{"ip":"fd00::9","targetRef":{"kind":"Pod","name":"dca-2"}}],
                          "ports":[{"port":5005}]}]}
             """));
-        using var client = new KubernetesClient(KubeConfigLoader.Load([sim.KubeconfigPath], null, TimeProvider.System),
-            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System);
+        using var client = SimClient.For(sim);
         var resolver = new EndpointsLeaderAddressResolver(client, "default", "datadog-cluster-agent", 5005, TimeProvider.System);
 
         Assert.Equal("10.0.0.7:5005", await resolver.ResolveAsync("dca-1", CancellationToken.None));

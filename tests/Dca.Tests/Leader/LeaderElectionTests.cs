@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Dca.Kubernetes.Client;
-using Dca.Kubernetes.Config;
 using Dca.Kubernetes.Models;
 using Dca.Leader;
 using Dca.Sim.Store;
 using Dca.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dca.Tests.Leader;
 
@@ -91,8 +88,7 @@ public class LeaderElectionTests
         await using var set = await ReplicaSet.StartAsync(0, id => Settings(id)).WithTimeout();
         // A record left by Datadog's cluster agent (its shape from DataDog/datadog-agent issue 5133).
         var old = """{"holderIdentity":"datadog-cluster-agent-6d66fcc787-dmjqw","leaseDurationSeconds":1,"acquireTime":"2020-03-17T19:27:17Z","renewTime":"2020-03-17T19:27:17Z","leaderTransitions":403}""";
-        using (var client = new KubernetesClient(KubeConfigLoader.Load([set.Sim.KubeconfigPath], null, TimeProvider.System),
-            new KubernetesClientOptions(), NullLoggerFactory.Instance, TimeProvider.System))
+        using (var client = SimClient.For(set.Sim))
         {
             await client.CreateAsync(Resources.ConfigMaps, new ConfigMap
             {
