@@ -9,7 +9,7 @@ namespace Dca.Protocol.Intake;
 
 /// <summary>
 /// Sends to Datadog's public intake API: events to <c>/api/v1/events</c> (one per request), service
-/// checks to <c>/api/v1/check_run</c> (batches), gzip-compressed like the Datadog agent's payloads,
+/// checks to <c>/api/v1/check_run</c> (batches), metrics to <c>/api/v2/series</c> (payloads under the size limit), gzip-compressed like the Datadog agent's payloads,
 /// with the key in the <c>DD-API-KEY</c> header. 5xx, 429 and network errors are retried with jittered
 /// exponential backoff (honouring Retry-After); other 4xx are not (the payload or key is wrong). Service
 /// checks waiting beyond <see cref="IntakeSinkOptions.MaxQueuedServiceChecks"/> are dropped and counted;
@@ -40,7 +40,7 @@ public sealed partial class DatadogIntakeSink : IIntakeSink, IDisposable
         };
     }
 
-    /// <summary>Payload items (events, service checks) the intake accepted.</summary>
+    /// <summary>Payload items (events, service checks, series) the intake accepted.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Service checks dropped because too many were waiting.</summary>
@@ -82,9 +82,20 @@ public sealed partial class DatadogIntakeSink : IIntakeSink, IDisposable
         }
     }
 
-    private async Task PostAsync<T>(string path, T payload, JsonTypeInfo<T> type, int items, CancellationToken cancellationToken)
+    public async Task SendSeriesAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
-        var body = Compress(JsonSerializer.SerializeToUtf8Bytes(payload, type));
+        foreach (var (body, count) in SeriesPayload.Build(samples, _options.MaxSeriesPayloadBytes))
+        {
+            await PostBytesAsync("api/v2/series", body, count, cancellationToken);
+        }
+    }
+
+    private Task PostAsync<T>(string path, T payload, JsonTypeInfo<T> type, int items, CancellationToken cancellationToken) =>
+        PostBytesAsync(path, JsonSerializer.SerializeToUtf8Bytes(payload, type), items, cancellationToken);
+
+    private async Task PostBytesAsync(string path, byte[] json, int items, CancellationToken cancellationToken)
+    {
+        var body = Compress(json);
         var delay = _options.RetryBaseDelay;
         for (var attempt = 1; ; attempt++)
         {
@@ -174,6 +185,12 @@ public sealed record IntakeSinkOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     public int MaxQueuedServiceChecks { get; init; } = 10_000;
+
+    /// <summary>
+    /// Uncompressed bytes per series payload. The intake takes at most 5 MB uncompressed and 512 KB
+    /// compressed; series JSON compresses about tenfold, so 2 MB stays under both.
+    /// </summary>
+    public int MaxSeriesPayloadBytes { get; init; } = 2 * 1024 * 1024;
 
     /// <summary>The intake base for a site: <c>datadoghq.com</c> gives <c>https://api.datadoghq.com/</c>.</summary>
     public static Uri ForSite(string site, string? ddUrl) =>

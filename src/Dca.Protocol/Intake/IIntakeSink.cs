@@ -1,7 +1,7 @@
 namespace Dca.Protocol.Intake;
 
 /// <summary>
-/// Where the agents' output goes: Datadog's intake (<see cref="DatadogIntakeSink"/>) or, without an API
+/// Where the agents' output goes (events, service checks, metrics): Datadog's intake (<see cref="DatadogIntakeSink"/>) or, without an API
 /// key, JSON lines on standard output (<see cref="JsonLinesSink"/>). One abstraction for the cluster
 /// agent and the node agent.
 /// </summary>
@@ -16,4 +16,10 @@ public interface IIntakeSink
 
     /// <summary>Delivers service checks, with the same guarantees.</summary>
     Task SendServiceChecksAsync(IReadOnlyList<ServiceCheck> checks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Delivers metric samples (<c>POST /api/v2/series</c>, split into payloads under the intake's size
+    /// limit), with the same retries; throws when it gives up.
+    /// </summary>
+    Task SendSeriesAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken);
 }

@@ -61,6 +61,9 @@ internal sealed class AdminEndpoints(ApiContext api)
                 "watchStall" => current with { WatchStall = value?.GetValueKind() == JsonValueKind.True },
                 "latencyMs" => current with { LatencyMilliseconds = Whole(key, value) },
                 "partitionUserAgent" => current with { PartitionUserAgent = value is JsonValue v && v.TryGetValue<string>(out var ua) ? ua : null },
+                "kubeletStatus" => current with { KubeletStatus = HttpStatus(key, value) },
+                "kubeletStall" => current with { KubeletStall = value?.GetValueKind() == JsonValueKind.True },
+                "kubeletMalformed" => current with { KubeletMalformed = value?.GetValueKind() == JsonValueKind.True },
                 _ => throw StatusException.BadRequest($"unknown fault \"{key}\""),
             };
         }
@@ -71,6 +74,11 @@ internal sealed class AdminEndpoints(ApiContext api)
         value is JsonValue v && v.TryGetValue<double>(out var d) && d is >= 0 and <= 1
             ? d
             : throw StatusException.BadRequest($"{key} must be a number between 0 and 1");
+
+    private static int HttpStatus(string key, JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<int>(out var n) && (n == 0 || n is >= 400 and <= 599)
+            ? n
+            : throw StatusException.BadRequest($"{key} must be 0 (off) or an HTTP error status (400-599)");
 
     private static int Whole(string key, JsonNode? value) =>
         value is JsonValue v && v.TryGetValue<int>(out var n) && n >= 0
@@ -87,6 +95,9 @@ internal sealed class AdminEndpoints(ApiContext api)
         w.WriteBoolean("watchStall", f.WatchStall);
         w.WriteNumber("latencyMs", f.LatencyMilliseconds);
         w.WriteString("partitionUserAgent", f.PartitionUserAgent);
+        w.WriteNumber("kubeletStatus", f.KubeletStatus);
+        w.WriteBoolean("kubeletStall", f.KubeletStall);
+        w.WriteBoolean("kubeletMalformed", f.KubeletMalformed);
         w.WriteEndObject();
     }
 

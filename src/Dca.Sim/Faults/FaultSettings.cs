@@ -3,7 +3,7 @@ namespace Dca.Sim.Faults;
 /// <summary>
 /// The fault switches, all off by default. They apply to resource requests (not to discovery or
 /// the <c>/sim/</c> admin endpoints), so a client sees them exactly where an overloaded or flaky
-/// API server would hurt it.
+/// API server would hurt it; the <c>Kubelet*</c> switches apply to the kubelets' data endpoints.
 /// </summary>
 public sealed record FaultSettings
 {
@@ -33,4 +33,13 @@ public sealed record FaultSettings
     /// requests get no answer (they hang until the client gives up), everyone else's are served.
     /// </summary>
     public string? PartitionUserAgent { get; init; }
+
+    /// <summary>When non-zero, every kubelet answers <c>/pods</c> and <c>/stats/summary</c> with this HTTP status (e.g. 403).</summary>
+    public int KubeletStatus { get; init; }
+
+    /// <summary>When true, kubelet requests get no answer (they hang until the client gives up).</summary>
+    public bool KubeletStall { get; init; }
+
+    /// <summary>When true, kubelets answer 200 with a truncated JSON body.</summary>
+    public bool KubeletMalformed { get; init; }
 }

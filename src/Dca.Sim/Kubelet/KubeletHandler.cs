@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Dca.Sim.Api;
+using Dca.Sim.Faults;
 using Dca.Sim.Scenarios;
 using Dca.Sim.Store;
 
@@ -11,7 +12,7 @@ namespace Dca.Sim.Kubelet;
 /// says which node was dialled. Serves <c>/pods</c>, <c>/stats/summary</c>, <c>/healthz</c> with
 /// bearer-token authentication, like a kubelet with webhook authentication.
 /// </summary>
-internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthenticator tokens, TimeProvider time)
+internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthenticator tokens, FaultInjector faults, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -37,7 +38,12 @@ internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthen
     public async Task ServeAsync(HttpContext ctx, NodeSpec node, string path)
     {
         var current = scenario.Scenario!;
-        switch (path.TrimEnd('/'))
+        path = path.TrimEnd('/');
+        if (path is "/pods" or "/stats/summary" && await InjectFaultAsync(ctx))
+        {
+            return;
+        }
+        switch (path)
         {
             case "/healthz":
                 ctx.Response.ContentType = "text/plain";
@@ -75,6 +81,34 @@ internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthen
                 await ctx.Response.WriteAsync("404 page not found\n", ctx.RequestAborted);
                 return;
         }
+    }
+
+    /// <summary>Answers with the kubelet fault in force, if any; true when it did.</summary>
+    private async Task<bool> InjectFaultAsync(HttpContext ctx)
+    {
+        var f = faults.Settings;
+        if (f.KubeletStall)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return true;
+        }
+        if (f.KubeletStatus != 0)
+        {
+            ctx.Response.StatusCode = f.KubeletStatus;
+            ctx.Response.ContentType = "text/plain";
+            // The kubelet's authorizer wording for a denied request.
+            await ctx.Response.WriteAsync(f.KubeletStatus == 403
+                ? $"Forbidden (user=dca-node, verb=get, resource=nodes, subresource={(ctx.Request.Path.Value?.Contains("stats", StringComparison.Ordinal) == true ? "stats" : "proxy")})"
+                : $"injected fault {f.KubeletStatus}", ctx.RequestAborted);
+            return true;
+        }
+        if (f.KubeletMalformed)
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[{\"metadata\":{\"name\":", ctx.RequestAborted);
+            return true;
+        }
+        return false;
     }
 
     /// <summary>The API server's <c>/api/v1/nodes/{name}/proxy/{path}</c>.</summary>

@@ -139,5 +139,7 @@ public sealed class EventCollectorTests : IAsyncLifetime, IDisposable
         }
 
         public Task SendServiceChecksAsync(IReadOnlyList<ServiceCheck> checks, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task SendSeriesAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,0 +1,256 @@
+using System.Collections.Frozen;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+
+namespace Dca.Protocol.ClusterAgent;
+
+/// <summary>How the node agent talks to the cluster agent.</summary>
+public sealed record ClusterAgentClientOptions
+{
+    public required Uri Endpoint { get; init; }
+
+    /// <summary><c>DD_CLUSTER_AGENT_AUTH_TOKEN</c>. Never logged.</summary>
+    public required string Token { get; init; }
+
+    /// <summary>
+    /// <c>DD_CLUSTER_TRUST_CHAIN_ENABLE_TLS_VERIFICATION</c>: verify the cluster agent's certificate. Off by
+    /// default like the Datadog node agent (the cluster agent usually serves a self-signed certificate).
+    /// </summary>
+    public bool VerifyTls { get; init; }
+
+    /// <summary><c>DD_CLUSTER_TRUST_CHAIN_CA_CERT_FILE_PATH</c>: the CA to verify against (else the system store).</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Dial timeout (Datadog: 1 s).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whole-request timeout (Datadog: 10 s).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <c>DD_CLUSTER_AGENT_CLIENT_RECONNECT_PERIOD_SECONDS</c> (1200 s): the connection is dropped and the
+    /// version asked again after this long, so node agents spread over the replicas behind the Service.
+    /// </summary>
+    public TimeSpan ReconnectPeriod { get; init; } = TimeSpan.FromSeconds(1200);
+
+    public string UserAgent { get; init; } = "dca-node";
+
+    public override string ToString() => $"ClusterAgentClientOptions {{ Endpoint = {Endpoint}, Token = <redacted> }}";
+}
+
+/// <summary>
+/// The node agent's client for the cluster agent (PROTOCOL.md §2): bearer token on every request, a
+/// <c>/version</c> handshake before the first call and after each reconnect, the per-node pod metadata
+/// route (cluster agents ≥ 1.3), node and namespace labels. Failures throw
+/// <see cref="ClusterAgentException"/> with the route and the status; the token never appears in them.
+/// </summary>
+public sealed class ClusterAgentClient : IDisposable
+{
+    private readonly ClusterAgentClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly X509Certificate2Collection? _trust;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private HttpClient? _http;
+    private long _connectedAt;
+
+    public ClusterAgentClient(ClusterAgentClientOptions options, TimeProvider? time = null)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        if (options.VerifyTls && options.CaFile is { Length: > 0 } ca)
+        {
+            _trust = [];
+            _trust.ImportFromPemFile(ca);
+        }
+    }
+
+    /// <summary>The cluster agent's version from the last handshake, or null before the first.</summary>
+    public AgentVersion? Version { get; private set; }
+
+    /// <summary>Handshakes so far (the first, then one per reconnect).</summary>
+    public int Handshakes { get; private set; }
+
+    public async Task<PodServices> GetPodServicesAsync(string node, CancellationToken cancellationToken)
+    {
+        var body = await GetAsync("/api/v1/tags/pod/" + Uri.EscapeDataString(node), cancellationToken);
+        try
+        {
+            return PodServices.Parse(body, node);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new ClusterAgentException($"/api/v1/tags/pod/{node}: {e.Message}", null, e);
+        }
+    }
+
+    public Task<FrozenDictionary<string, string>> GetNodeLabelsAsync(string node, CancellationToken cancellationToken) =>
+        GetLabelsAsync("/api/v1/tags/node/" + Uri.EscapeDataString(node), cancellationToken);
+
+    public Task<FrozenDictionary<string, string>> GetNamespaceLabelsAsync(string ns, CancellationToken cancellationToken) =>
+        GetLabelsAsync("/api/v1/tags/namespace/" + Uri.EscapeDataString(ns), cancellationToken);
+
+    private async Task<FrozenDictionary<string, string>> GetLabelsAsync(string path, CancellationToken cancellationToken)
+    {
+        var body = await GetAsync(path, cancellationToken);
+        try
+        {
+            return LabelMap.Parse(body);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new ClusterAgentException($"{path}: {e.Message}", null, e);
+        }
+    }
+
+    private async Task<byte[]> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        var http = await ConnectedAsync(cancellationToken);
+        return await SendAsync(http, path, cancellationToken);
+    }
+
+    /// <summary>The client, after a handshake when there was none yet or the reconnect period is over.</summary>
+    private async Task<HttpClient> ConnectedAsync(CancellationToken cancellationToken)
+    {
+        var http = Volatile.Read(ref _http);
+        if (http is not null && _time.GetElapsedTime(Volatile.Read(ref _connectedAt)) < _options.ReconnectPeriod)
+        {
+            return http;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            http = _http;
+            if (http is not null && _time.GetElapsedTime(_connectedAt) < _options.ReconnectPeriod)
+            {
+                return http;
+            }
+            var fresh = CreateHttpClient();
+            try
+            {
+                var body = await SendAsync(fresh, "/version", cancellationToken);
+                AgentVersion version;
+                try
+                {
+                    version = JsonSerializer.Deserialize(body, ProtocolJsonContext.Default.AgentVersion)
+                        ?? throw new JsonException("null");
+                }
+                catch (JsonException e)
+                {
+                    throw new ClusterAgentException($"/version: not a version object ({e.Message})", null, e);
+                }
+                if (version is { Major: 0, Minor: 0, Patch: 0 })
+                {
+                    throw new ClusterAgentException("/version: the cluster agent reports 0.0.0 (not initialised yet)", null);
+                }
+                if (version.Major < 1 || (version.Major == 1 && version.Minor < 3))
+                {
+                    throw new ClusterAgentException($"/version: cluster agent {version} is older than 1.3 and has no per-node metadata route; upgrade it", null);
+                }
+                Version = version;
+                Handshakes++;
+            }
+            catch
+            {
+                fresh.Dispose();
+                throw;
+            }
+            var previous = _http;
+            _http = fresh;
+            Volatile.Write(ref _connectedAt, _time.GetTimestamp());
+            previous?.Dispose();
+            return fresh;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<byte[]> SendAsync(HttpClient http, string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                var hint = status switch
+                {
+                    401 or 403 => ": check that DD_CLUSTER_AGENT_AUTH_TOKEN is the cluster agent's token",
+                    404 => ": is this address a cluster agent?",
+                    _ => "",
+                };
+                throw new ClusterAgentException($"{path} answered {status} {response.ReasonPhrase}{hint}", status);
+            }
+            return body;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterAgentException($"{path}: no answer from {_options.Endpoint.Authority} within {_options.RequestTimeout.TotalSeconds:0.#} s", null);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ClusterAgentException($"{path}: cannot reach the cluster agent at {_options.Endpoint.Authority}: {e.InnerException?.Message ?? e.Message}", null, e);
+        }
+    }
+
+    private HttpClient CreateHttpClient()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = _options.ConnectTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            PooledConnectionLifetime = _options.ReconnectPeriod,
+            MaxConnectionsPerServer = 1,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+#pragma warning disable CA5359 // Opt-in verification, as in the Datadog node agent (see AcceptAny).
+                RemoteCertificateValidationCallback = _options.VerifyTls ? VerifyWithTrust : AcceptAny,
+#pragma warning restore CA5359
+            },
+        };
+        var http = new HttpClient(handler) { BaseAddress = _options.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+        return http;
+    }
+
+    // The Datadog node agent's default (InsecureSkipVerify): cluster agents serve self-signed certificates
+    // unless a trust chain is configured. The bearer token still authenticates the node agent.
+    private static bool AcceptAny(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) => true;
+
+    private bool VerifyWithTrust(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (_trust is null)
+        {
+            return errors == SslPolicyErrors.None;
+        }
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return false;
+        }
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_trust);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    public void Dispose()
+    {
+        _http?.Dispose();
+        _gate.Dispose();
+    }
+}
+
+/// <summary>A failed call to the cluster agent: the route, and the HTTP status when there was an answer.</summary>
+public sealed class ClusterAgentException(string message, int? status, Exception? inner = null) : Exception(message, inner)
+{
+    public int? Status { get; } = status;
+}
