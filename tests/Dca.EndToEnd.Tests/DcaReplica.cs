@@ -6,12 +6,16 @@ namespace Dca.EndToEnd.Tests;
 /// <summary>One native <c>dca</c> with leader election on, its own ports on loopback, and a client for its metrics.</summary>
 public sealed class DcaReplica : IAsyncDisposable
 {
-    private DcaReplica(string name, NativeProcess process, HttpClient metrics)
+    private DcaReplica(string name, NativeProcess process, HttpClient metrics, int commandPort)
     {
         Name = name;
         Process = process;
         Metrics = metrics;
+        CommandPort = commandPort;
     }
+
+    /// <summary>The node-agent API's port (https).</summary>
+    public int CommandPort { get; }
 
     public string Name { get; }
 
@@ -19,15 +23,16 @@ public sealed class DcaReplica : IAsyncDisposable
 
     public HttpClient Metrics { get; }
 
-    public static DcaReplica Start(SimulatedCluster cluster, string name, int leaseSeconds, IDictionary<string, string>? extra = null)
+    public static DcaReplica Start(SimulatedCluster cluster, string name, int leaseSeconds, IDictionary<string, string>? extra = null, int? commandPort = null)
     {
         var metrics = FreePort.Next();
+        var command = commandPort ?? FreePort.Next();
         var env = new Dictionary<string, string>
         {
             ["DD_BIND_HOST"] = "127.0.0.1",
             ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = ClusterAgentProcessTests.Token,
             ["DD_HEALTH_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            ["DD_CLUSTER_AGENT_CMD_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["DD_CLUSTER_AGENT_CMD_PORT"] = command.ToString(CultureInfo.InvariantCulture),
             ["DD_METRICS_PORT"] = metrics.ToString(CultureInfo.InvariantCulture),
             ["DD_LEADER_ELECTION"] = "true",
             ["DD_LEADER_LEASE_DURATION"] = leaseSeconds.ToString(CultureInfo.InvariantCulture),
@@ -38,7 +43,7 @@ public sealed class DcaReplica : IAsyncDisposable
             env[key] = value;
         }
         return new DcaReplica(name, NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], env),
-            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") });
+            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") }, command);
     }
 
     /// <summary>Waits until exactly one of <paramref name="replicas"/> reports itself leader on /metrics.</summary>
