@@ -1,13 +1,19 @@
 using System.Text;
+using System.Text.Json;
 using Dca.Hosting;
 using Dca.Node.Collection;
+using Dca.Node.Http;
 using Dca.Node.Kubelet;
 using Dca.Protocol.ClusterAgent;
 using Dca.Protocol.Intake;
 
 namespace Dca.Node;
 
-/// <summary>Composes the node agent's host: kubelet collection, cluster-agent metadata, sinks, /metrics, health.</summary>
+/// <summary>
+/// Composes the node agent: kubelet collection, cluster-agent metadata, sinks, and its two plain-HTTP
+/// ports (health, /metrics) on <see cref="PlainHttpServer"/> rather than an HTTP server framework,
+/// which would cost megabytes of resident memory on every node.
+/// </summary>
 internal static class NodeAgent
 {
     public static async Task<int> RunAsync(AgentContext ctx)
@@ -17,19 +23,18 @@ internal static class NodeAgent
             throw new OptionException($"unknown command \"{ctx.CommandLine.Positional[0]}\" (see --help)");
         }
         var options = NodeOptions.Load(ctx.Options);
-        var builder = AgentHost.CreateBuilder(options.Logging);
-        builder.WebHost.ConfigureKestrel(k =>
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            k.Listen(options.BindAddress, options.HealthPortNumber);
-            if (options.OpenMetricsPortNumber != 0)
-            {
-                k.Listen(options.BindAddress, options.OpenMetricsPortNumber);
-            }
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
         });
+        AgentLogging.Configure(builder.Logging, options.Logging);
         var services = builder.Services;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = AgentHost.ShutdownTimeout);
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HealthRegistry>();
+        services.AddSingleton<PlainHttpServer>();
         services.AddSingleton(_ => new KubeletClient(options.Kubelet));
         if (options.ClusterAgent is { } clusterAgent)
         {
@@ -41,33 +46,52 @@ internal static class NodeAgent
             ? new DatadogIntakeSink(new IntakeSinkOptions { ApiKey = apiKey, BaseUri = options.IntakeUri },
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DatadogIntakeSink>>())
             : new JsonLinesSink(Console.Out));
-        services.AddSingleton<SeriesShipper>();
+        // A collection's garbage (pod list, stats, payloads) is a burst every DD_CHECK_INTERVAL: compact after
+        // each one so the resident size stays at what the agent keeps (a few ms per collection).
+        services.AddSingleton(sp => new SeriesShipper(sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<ILogger<SeriesShipper>>(),
+            options.TrimWorkingSet ? WorkingSetTrimmer.CompactAfterBurst : null));
         services.AddHostedService(sp => sp.GetRequiredService<SeriesShipper>());
         services.AddSingleton(sp => new NodeCollector(options, sp.GetRequiredService<KubeletClient>(), sp.GetService<ClusterMetadataSource>(),
             sp.GetRequiredService<SeriesShipper>(), sp.GetRequiredService<HealthRegistry>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NodeCollector>>()));
         services.AddHostedService(sp => sp.GetRequiredService<NodeCollector>());
-        await using var app = builder.Build();
-        app.MapHealth(app.Services.GetRequiredService<HealthRegistry>(), options.HealthPortNumber);
+        using var host = builder.Build();
+
+        var http = host.Services.GetRequiredService<PlainHttpServer>();
+        await using var _ = http;
+        var health = host.Services.GetRequiredService<HealthRegistry>();
+        var collector = host.Services.GetRequiredService<NodeCollector>();
+        List<string> addresses = [http.Listen(options.BindAddress, options.HealthPortNumber, path => Health(health, path))];
         if (options.OpenMetricsPortNumber != 0)
         {
-            var collector = app.Services.GetRequiredService<NodeCollector>();
-            app.MapPort(options.OpenMetricsPortNumber, routes => routes.MapGet("/metrics", async ctx =>
-            {
-                ctx.Response.ContentType = OpenMetricsWriter.ContentType;
-                var self = new StringBuilder(2048);
-                collector.WriteSelfMetrics(self);
-                await ctx.Response.Body.WriteAsync(collector.Exposition, ctx.RequestAborted);
-                await ctx.Response.WriteAsync(self.ToString(), ctx.RequestAborted);
-            }), ctx =>
-            {
-                ctx.Response.StatusCode = 404;
-                return ctx.Response.WriteAsync("404 page not found\n", ctx.RequestAborted);
-            });
+            addresses.Add(http.Listen(options.BindAddress, options.OpenMetricsPortNumber, path => path == "/metrics"
+                ? new PlainResponse(200, OpenMetricsWriter.ContentType, async (stream, ct) =>
+                {
+                    await OpenMetricsWriter.WriteAsync(collector.Last, stream, ct);
+                    var self = new StringBuilder(4096);
+                    collector.WriteSelfMetrics(self);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(self.ToString()), ct);
+                })
+                : PlainResponse.Text(404, "404 page not found\n")));
         }
-        await app.StartAsync();
-        StartupLog.Started(app.Logger, "dca-node", AgentProgram.ProductVersion, AgentHost.ListeningAddresses(app));
-        await app.WaitForShutdownAsync();
+        await host.StartAsync();
+        StartupLog.Started(host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dca-node"), "dca-node", AgentProgram.ProductVersion,
+            string.Join(", ", addresses));
+        await host.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>The health port, as the Datadog agents answer it: /ready, /startup, and liveness on any other path.</summary>
+    private static PlainResponse Health(HealthRegistry registry, string path)
+    {
+        var report = registry.Report();
+        var passes = path switch
+        {
+            "/ready" => report.IsReady,
+            "/startup" => report.IsStarted,
+            _ => report.IsLive,
+        };
+        return new PlainResponse(passes ? 200 : 500, "application/json",
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, report, HealthJsonContext.Default.HealthReport, ct));
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Dca.Hosting;
 using Dca.Node.Kubelet;
 using Dca.Node.Tagging;
@@ -9,7 +8,7 @@ using Dca.Protocol.ClusterAgent;
 namespace Dca.Node;
 
 /// <summary>The node agent's options, under the Datadog node agent's environment variable names.</summary>
-internal sealed partial record NodeOptions
+internal sealed record NodeOptions
 {
     /// <summary>The Datadog agent's health port as the Helm chart sets it (<c>health_port</c>: 5555).</summary>
     public const int DefaultHealthPort = 5555;
@@ -151,7 +150,7 @@ internal sealed partial record NodeOptions
     {
         var node = source.OptionalString(NodeName) ?? Environment.MachineName;
         var cluster = source.OptionalString(ClusterName);
-        if (cluster is not null && (cluster.Length > 40 || !ClusterNamePattern().IsMatch(cluster)))
+        if (cluster is not null && !IsValidClusterName(cluster))
         {
             throw source.Invalid(ClusterName, cluster, "expected at most 40 lower-case letters, digits, '-' and '.', starting with a letter (the Datadog agent's rule)");
         }
@@ -277,8 +276,14 @@ internal sealed partial record NodeOptions
         return uri;
     }
 
-    [GeneratedRegex("^([a-z]([a-z0-9\\-]*[a-z0-9])?\\.)*([a-z]([a-z0-9\\-]*[a-z0-9])?)$")]
-    private static partial Regex ClusterNamePattern();
+    /// <summary>
+    /// The Datadog agent's cluster-name rule: at most 40 characters, dot-separated labels of lower-case
+    /// letters, digits and '-', each starting with a letter and not ending with '-'.
+    /// </summary>
+    internal static bool IsValidClusterName(string name) =>
+        name.Length is > 0 and <= 40 && name.Split('.').All(label =>
+            label.Length > 0 && char.IsAsciiLetterLower(label[0]) && label[^1] != '-'
+            && label.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'));
 
     // Records print every property: keep the token and the API key out of any ToString.
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0051", Justification = "Called by the record's synthesized ToString.")]

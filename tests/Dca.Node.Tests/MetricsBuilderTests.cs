@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Dca.Node.Collection;
 using Dca.Node.Tagging;
 using Dca.Node.Tests.Fixtures;
@@ -9,7 +8,7 @@ namespace Dca.Node.Tests;
 
 public class MetricsBuilderTests
 {
-    private static readonly PodServices Services = new(new Dictionary<string, string[]> { ["shop/web-7d9f8b6c5-x2x4z"] = ["web"] }.ToFrozenDictionary());
+    private static readonly PodServices Services = new(new Dictionary<string, string[]> { ["shop/web-7d9f8b6c5-x2x4z"] = ["web"] });
 
     private static KubeletCollection Build(MetricsBuilder builder, double cpuSeconds, double rxBytes, string time = "2026-11-22T12:00:00Z", DateTimeOffset? now = null) =>
         builder.Build(KubeletFixtures.PodList(), KubeletFixtures.StatsSummary(cpuSeconds, rxBytes, time),

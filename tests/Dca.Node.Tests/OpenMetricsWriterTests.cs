@@ -6,15 +6,32 @@ namespace Dca.Node.Tests;
 
 public class OpenMetricsWriterTests
 {
-    private static string Render(IReadOnlyList<MetricSample> samples, IReadOnlyList<CounterSample>? counters = null) =>
-        Encoding.UTF8.GetString(OpenMetricsWriter.Render(new KubeletCollection(samples, counters ?? [], 0, 0)));
+    private static async Task<string> RenderAsync(IReadOnlyList<MetricSample> samples, IReadOnlyList<CounterSample>? counters = null)
+    {
+        using var output = new MemoryStream();
+        await OpenMetricsWriter.WriteAsync(new KubeletCollection(samples, counters ?? [], 0, 0), output, CancellationToken.None);
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    [Fact]
+    public async Task WriteAsync_LargeCollection_IsWrittenWholeAcrossChunks()
+    {
+        var samples = Enumerable.Range(0, 5000).Select(i => Gauge("m", i, "pod_name:p" + i, "long:" + new string('x', 100))).ToList();
+        using var output = new MemoryStream();
+
+        await OpenMetricsWriter.WriteAsync(new KubeletCollection(samples, [], 0, 0), output, CancellationToken.None);
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5002, lines.Length);
+        Assert.Equal("m{long=\"" + new string('x', 100) + "\",pod_name=\"p4999\"} 4999", lines[^1]);
+    }
 
     private static MetricSample Gauge(string metric, double value, params string[] tags) => new(metric, MetricType.Gauge, value, 1, tags, "h");
 
     [Fact]
-    public void Render_TagsBecomeSortedLabels_NamesAreSanitised()
+    public async Task Render_TagsBecomeSortedLabels_NamesAreSanitised()
     {
-        var text = Render([Gauge("kubernetes.ephemeral-storage.requests", 1.5, "pod_name:web-1", "kube_namespace:shop", "kube_service:b", "kube_service:a", "standalone", "display.name:x\"y\\z")]);
+        var text = await RenderAsync([Gauge("kubernetes.ephemeral-storage.requests", 1.5, "pod_name:web-1", "kube_namespace:shop", "kube_service:b", "kube_service:a", "standalone", "display.name:x\"y\\z")]);
 
         Assert.Equal(
             "# HELP kubernetes_ephemeral_storage_requests Datadog metric kubernetes.ephemeral-storage.requests\n" +
@@ -24,9 +41,9 @@ public class OpenMetricsWriterTests
     }
 
     [Fact]
-    public void Render_RateMetrics_AreExposedAsCumulativeCounters()
+    public async Task Render_RateMetrics_AreExposedAsCumulativeCounters()
     {
-        var text = Render(
+        var text = await RenderAsync(
             [Gauge("kubernetes.cpu.usage.total", 2e8, "a:1"), Gauge("kubernetes.network.rx_bytes", 10, "a:1")],
             [new CounterSample("kubernetes.cpu.usage.total", 103e9, ["a:1"]), new CounterSample("kubernetes.network.rx_bytes", 31000, ["a:1"])]);
 
@@ -36,9 +53,9 @@ public class OpenMetricsWriterTests
     }
 
     [Fact]
-    public void Render_SameLabelsTwice_KeepsOneSampleSoTheScrapeIsNotRejected()
+    public async Task Render_SameLabelsTwice_KeepsOneSampleSoTheScrapeIsNotRejected()
     {
-        var text = Render([Gauge("m", 1, "a:1"), Gauge("m", 2, "a:1"), Gauge("m", 3, "a:2")]);
+        var text = await RenderAsync([Gauge("m", 1, "a:1"), Gauge("m", 2, "a:1"), Gauge("m", 3, "a:2")]);
 
         Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("m{", StringComparison.Ordinal)));
     }

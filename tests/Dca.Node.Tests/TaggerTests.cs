@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Dca.Node.Tagging;
 using Dca.Node.Tests.Fixtures;
 using Dca.Protocol.ClusterAgent;
@@ -11,7 +10,7 @@ public class TaggerTests
     {
         ["shop/web-7d9f8b6c5-x2x4z"] = ["web", "web-internal"],
         ["shop/web-7d9f8b6c5-q8kjw"] = ["web"],
-    }.ToFrozenDictionary());
+    });
 
     private static TaggedPod TagPod(int index, TaggerSettings? settings = null, string[]? hostTags = null) =>
         Tagger.Tag(KubeletFixtures.PodList().Items![index]!, settings ?? new TaggerSettings(), Services, _ => null, hostTags ?? [])!;

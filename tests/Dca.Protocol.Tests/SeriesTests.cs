@@ -8,6 +8,16 @@ namespace Dca.Protocol.Tests;
 
 public class SeriesTests
 {
+    private static byte[] Gunzip(byte[] body)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress))
+        {
+            gzip.CopyTo(output);
+        }
+        return output.ToArray();
+    }
+
     private static MetricSample Sample(int i) =>
         new("kubernetes.memory.usage", MetricType.Gauge, 1000 + i, 1700000000, ["kube_namespace:shop", "pod_name:web-" + i], "node-1");
 
@@ -16,7 +26,7 @@ public class SeriesTests
     {
         var (body, count) = Assert.Single(SeriesPayload.Build([Sample(0), new MetricSample("kubernetes.cpu.usage.total", MetricType.Rate, double.NaN, 1700000000, [], "", 15)], 1 << 20));
 
-        using var doc = JsonDocument.Parse(body);
+        using var doc = JsonDocument.Parse(Gunzip(body));
         var series = doc.RootElement.GetProperty("series");
         Assert.Equal(2, count);
         Assert.Equal("kubernetes.memory.usage", series[0].GetProperty("metric").GetString());
@@ -41,9 +51,9 @@ public class SeriesTests
         var payloads = SeriesPayload.Build(samples, 16 * 1024);
 
         Assert.True(payloads.Count > 5);
-        Assert.All(payloads, p => Assert.True(p.Body.Length <= 16 * 1024));
+        Assert.All(payloads, p => Assert.True(Gunzip(p.Body).Length <= 16 * 1024));
         Assert.Equal(1000, payloads.Sum(p => p.Count));
-        var names = payloads.SelectMany(p => JsonDocument.Parse(p.Body).RootElement.GetProperty("series").EnumerateArray()
+        var names = payloads.SelectMany(p => JsonDocument.Parse(Gunzip(p.Body)).RootElement.GetProperty("series").EnumerateArray()
             .Select(s => s.GetProperty("tags")[1].GetString())).ToList();
         Assert.Equal(samples.Select(s => s.Tags[1]), names);
     }

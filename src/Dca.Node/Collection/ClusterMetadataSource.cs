@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Dca.Protocol.ClusterAgent;
 
 namespace Dca.Node.Collection;
@@ -6,11 +5,11 @@ namespace Dca.Node.Collection;
 /// <summary>What the cluster agent last told this node: Services per pod, node labels, namespace labels.</summary>
 internal sealed record ClusterMetadata(
     PodServices Services,
-    FrozenDictionary<string, string> NodeLabels,
-    FrozenDictionary<string, FrozenDictionary<string, string>> NamespaceLabels)
+    IReadOnlyDictionary<string, string> NodeLabels,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels)
 {
-    public static ClusterMetadata Empty { get; } = new(PodServices.Empty, FrozenDictionary<string, string>.Empty,
-        FrozenDictionary<string, FrozenDictionary<string, string>>.Empty);
+    public static ClusterMetadata Empty { get; } = new(PodServices.Empty, new Dictionary<string, string>(),
+        new Dictionary<string, IReadOnlyDictionary<string, string>>());
 }
 
 /// <summary>
@@ -97,7 +96,7 @@ internal sealed partial class ClusterMetadataSource(
         var byNamespace = Current.NamespaceLabels;
         if (namespaceLabels)
         {
-            var fetched = new Dictionary<string, FrozenDictionary<string, string>>(StringComparer.Ordinal);
+            var fetched = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
             foreach (var ns in Volatile.Read(ref _namespaces))
             {
                 try
@@ -109,7 +108,7 @@ internal sealed partial class ClusterMetadataSource(
                     // The namespace is gone, or not yet known to the cluster agent: no labels.
                 }
             }
-            byNamespace = fetched.ToFrozenDictionary(StringComparer.Ordinal);
+            byNamespace = fetched;
         }
         Volatile.Write(ref _current, new ClusterMetadata(services, labels, byNamespace));
         Interlocked.Increment(ref _successes);

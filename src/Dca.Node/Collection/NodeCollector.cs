@@ -25,7 +25,7 @@ internal sealed partial class NodeCollector(
     private readonly HealthComponent _health = health.Register("kubelet");
     private readonly MetricsBuilder _builder = new(new RateTracker());
     private readonly long[] _errors = new long[Enum.GetValues<KubeletFailure>().Length];
-    private byte[] _exposition = [];
+    private KubeletCollection _last = new([], [], 0, 0);
     private long _collections;
     private double _lastDuration;
     private int _lastSamples;
@@ -33,8 +33,8 @@ internal sealed partial class NodeCollector(
     private string? _lastFailure;
     private bool _trimmed;
 
-    /// <summary>The last collection in the Prometheus text format.</summary>
-    public byte[] Exposition => Volatile.Read(ref _exposition);
+    /// <summary>The last collection (rendered for <c>/metrics</c> at each scrape).</summary>
+    public KubeletCollection Last => Volatile.Read(ref _last);
 
     public long Collections => Interlocked.Read(ref _collections);
 
@@ -86,7 +86,7 @@ internal sealed partial class NodeCollector(
             var collection = _builder.Build(pods, summary,
                 pod => Tagger.Tag(pod, options.Tagging, cluster.Services, ns => cluster.NamespaceLabels.GetValueOrDefault(ns), hostTags),
                 hostTags, options.Host, time.GetUtcNow());
-            Volatile.Write(ref _exposition, OpenMetricsWriter.Render(collection));
+            Volatile.Write(ref _last, collection);
             shipper.Enqueue(collection.Samples);
             Interlocked.Increment(ref _collections);
             _lastSamples = collection.Samples.Count;
@@ -173,6 +173,19 @@ internal sealed partial class NodeCollector(
               .Append("dca_node_cluster_agent_last_success_timestamp_seconds ").Append(metadata.LastSuccessUnix.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
         shipper.WriteSelfMetrics(sb);
+        var gc = GC.GetGCMemoryInfo();
+        sb.Append("# HELP dca_node_gc_heap_bytes Managed heap size after the last garbage collection.\n# TYPE dca_node_gc_heap_bytes gauge\n")
+          .Append("dca_node_gc_heap_bytes ").Append(gc.HeapSizeBytes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("# HELP dca_node_gc_committed_bytes Memory the garbage collector has committed.\n# TYPE dca_node_gc_committed_bytes gauge\n")
+          .Append("dca_node_gc_committed_bytes ").Append(gc.TotalCommittedBytes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("# HELP dca_node_gc_allocated_bytes_total Bytes allocated on the managed heap.\n# TYPE dca_node_gc_allocated_bytes_total counter\n")
+          .Append("dca_node_gc_allocated_bytes_total ").Append(GC.GetTotalAllocatedBytes().ToString(CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("# HELP dca_node_gc_collections_total Garbage collections by generation.\n# TYPE dca_node_gc_collections_total counter\n");
+        for (var generation = 0; generation <= 2; generation++)
+        {
+            sb.Append("dca_node_gc_collections_total{generation=\"").Append(generation).Append("\"} ")
+              .Append(GC.CollectionCount(generation).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
     }
 
     private static partial class Log

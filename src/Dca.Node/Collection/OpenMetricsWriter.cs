@@ -15,41 +15,77 @@ internal static class OpenMetricsWriter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static byte[] Render(KubeletCollection collection)
+    /// <summary>
+    /// Writes the exposition to <paramref name="output"/> in chunks of about 16 KB, so a scrape of a busy
+    /// node never builds the megabytes of text in memory.
+    /// </summary>
+    public static async Task WriteAsync(KubeletCollection collection, Stream output, CancellationToken cancellationToken)
     {
-        var sb = new StringBuilder(64 * 1024);
-        var rateNames = new HashSet<string>(collection.Counters.Select(c => c.Metric), StringComparer.Ordinal);
-        foreach (var group in collection.Samples.Where(s => !rateNames.Contains(s.Metric)).GroupBy(s => s.Metric, StringComparer.Ordinal))
+        var sb = new StringBuilder(20 * 1024);
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(24 * 1024));
+        try
         {
-            var name = MetricName(group.Key);
-            Header(sb, name, group.Key, "gauge", "");
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var sample in group)
+            async Task FlushIfFull(bool force)
             {
-                Line(sb, name, sample.Tags, sample.Value, seen);
+                if (sb.Length > 0 && (force || sb.Length >= 16 * 1024))
+                {
+                    foreach (var chunk in sb.GetChunks())
+                    {
+                        var n = Encoding.UTF8.GetBytes(chunk.Span, bytes);
+                        await output.WriteAsync(bytes.AsMemory(0, n), cancellationToken);
+                    }
+                    sb.Clear();
+                }
             }
+            var rateNames = new HashSet<string>(collection.Counters.Select(c => c.Metric), StringComparer.Ordinal);
+            // Samples of one container or pod share one tag array: render its labels once per scrape.
+            var labels = new Dictionary<IReadOnlyList<string>, string>(ReferenceEqualityComparer.Instance);
+            foreach (var group in collection.Samples.Where(s => !rateNames.Contains(s.Metric)).GroupBy(s => s.Metric, StringComparer.Ordinal))
+            {
+                var name = MetricName(group.Key);
+                Header(sb, name, group.Key, "gauge", "");
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var sample in group)
+                {
+                    Line(sb, name, LabelsOf(labels, sample.Tags), sample.Value, seen);
+                    await FlushIfFull(false);
+                }
+            }
+            foreach (var group in collection.Counters.GroupBy(c => c.Metric, StringComparer.Ordinal))
+            {
+                var name = MetricName(group.Key);
+                name = name.EndsWith("_total", StringComparison.Ordinal) ? name : name + "_total";
+                Header(sb, name, group.Key, "counter", " (cumulative; Datadog receives its per-second rate)");
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var counter in group)
+                {
+                    Line(sb, name, LabelsOf(labels, counter.Tags), counter.Value, seen);
+                    await FlushIfFull(false);
+                }
+            }
+            await FlushIfFull(true);
         }
-        foreach (var group in collection.Counters.GroupBy(c => c.Metric, StringComparer.Ordinal))
+        finally
         {
-            var name = MetricName(group.Key);
-            name = name.EndsWith("_total", StringComparison.Ordinal) ? name : name + "_total";
-            Header(sb, name, group.Key, "counter", " (cumulative; Datadog receives its per-second rate)");
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var counter in group)
-            {
-                Line(sb, name, counter.Tags, counter.Value, seen);
-            }
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
         }
-        return Encoding.UTF8.GetBytes(sb.ToString());
     }
 
     private static void Header(StringBuilder sb, string name, string datadogName, string type, string note) =>
         sb.Append("# HELP ").Append(name).Append(" Datadog metric ").Append(datadogName).Append(note).Append('\n')
           .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
 
-    private static void Line(StringBuilder sb, string name, IReadOnlyList<string> tags, double value, HashSet<string> seen)
+    private static string LabelsOf(Dictionary<IReadOnlyList<string>, string> cache, IReadOnlyList<string> tags)
     {
-        var labels = Labels(tags);
+        if (!cache.TryGetValue(tags, out var labels))
+        {
+            cache[tags] = labels = Labels(tags);
+        }
+        return labels;
+    }
+
+    private static void Line(StringBuilder sb, string name, string labels, double value, HashSet<string> seen)
+    {
         // Two samples with the same labels would make Prometheus reject the whole scrape: keep the first.
         if (!seen.Add(labels))
         {

@@ -16,9 +16,13 @@ internal sealed partial class SeriesShipper : BackgroundService
     private readonly IIntakeSink _sink;
     private readonly ILogger<SeriesShipper> _logger;
 
-    public SeriesShipper(IIntakeSink sink, ILogger<SeriesShipper> logger)
+    private readonly Action? _afterSend;
+
+    /// <summary>Ships through <paramref name="sink"/>; <paramref name="afterSend"/> runs after each collection is sent when no other waits (memory compaction).</summary>
+    public SeriesShipper(IIntakeSink sink, ILogger<SeriesShipper> logger, Action? afterSend = null)
     {
         _sink = sink;
+        _afterSend = afterSend;
         _logger = logger;
         _queue = Channel.CreateBounded<IReadOnlyList<MetricSample>>(
             new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
@@ -62,6 +66,10 @@ internal sealed partial class SeriesShipper : BackgroundService
                 {
                     Interlocked.Add(ref _failed, samples.Count);
                     Log.Failed(_logger, samples.Count, e.Message);
+                }
+                if (_queue.Reader.Count == 0)
+                {
+                    _afterSend?.Invoke();
                 }
             }
         }

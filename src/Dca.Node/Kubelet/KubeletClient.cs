@@ -99,27 +99,20 @@ internal sealed class KubeletClient : IDisposable
 
     private async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, string resource, CancellationToken cancellationToken)
     {
-        byte[] body;
         try
         {
-            body = await SendAsync(_usingFallback ? _httpFallback! : _https, path, resource, cancellationToken);
+            return await SendAsync(_usingFallback ? _httpFallback! : _https, path, type, resource, cancellationToken);
         }
         catch (KubeletException e) when (!_usingFallback && _httpFallback is not null && e.Failure is KubeletFailure.Unreachable or KubeletFailure.Tls)
         {
-            body = await SendAsync(_httpFallback, path, resource, cancellationToken);
+            var result = await SendAsync(_httpFallback, path, type, resource, cancellationToken);
             _usingFallback = true;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(body, type) ?? throw new JsonException("the body is null");
-        }
-        catch (JsonException e)
-        {
-            throw new KubeletException(KubeletFailure.Malformed, $"kubelet /{path} returned malformed JSON ({body.Length} bytes): {e.Message}", e);
+            return result;
         }
     }
 
-    private async Task<byte[]> SendAsync(Uri baseUri, string path, string resource, CancellationToken cancellationToken)
+    // The body is read straight into the model (a node's pod list runs to megabytes: no copy of it is kept).
+    private async Task<T> SendAsync<T>(Uri baseUri, string path, JsonTypeInfo<T> type, string resource, CancellationToken cancellationToken)
     {
         var url = new Uri(baseUri, path);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -132,24 +125,36 @@ internal sealed class KubeletClient : IDisposable
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (secure && _usingFallback)
             {
                 _usingFallback = false;
             }
-            return response.StatusCode switch
+            switch (response.StatusCode)
             {
-                HttpStatusCode.OK => body,
-                HttpStatusCode.Unauthorized => throw new KubeletException(KubeletFailure.Unauthorized,
-                    $"kubelet {url} answered 401 Unauthorized: the kubelet did not accept the token " +
-                    (_options.TokenFile is null ? "(none is configured: set DD_KUBELET_AUTH_TOKEN_PATH)" : $"from {_options.TokenFile} (DD_KUBELET_AUTH_TOKEN_PATH)") +
-                    "; the kubelet needs webhook token authentication (--authentication-token-webhook)"),
-                HttpStatusCode.Forbidden => throw new KubeletException(KubeletFailure.Forbidden,
-                    $"kubelet {url} answered 403 Forbidden: the service account lacks \"get\" on {resource} " +
-                    "(the node agent's ClusterRole needs nodes/proxy for /pods and nodes/stats for /stats/summary)"),
-                _ => throw new KubeletException(KubeletFailure.Status, $"kubelet {url} answered {(int)response.StatusCode} {response.ReasonPhrase}"),
-            };
+                case HttpStatusCode.OK:
+                    break;
+                case HttpStatusCode.Unauthorized:
+                    throw new KubeletException(KubeletFailure.Unauthorized,
+                        $"kubelet {url} answered 401 Unauthorized: the kubelet did not accept the token " +
+                        (_options.TokenFile is null ? "(none is configured: set DD_KUBELET_AUTH_TOKEN_PATH)" : $"from {_options.TokenFile} (DD_KUBELET_AUTH_TOKEN_PATH)") +
+                        "; the kubelet needs webhook token authentication (--authentication-token-webhook)");
+                case HttpStatusCode.Forbidden:
+                    throw new KubeletException(KubeletFailure.Forbidden,
+                        $"kubelet {url} answered 403 Forbidden: the service account lacks \"get\" on {resource} " +
+                        "(the node agent's ClusterRole needs nodes/proxy for /pods and nodes/stats for /stats/summary)");
+                default:
+                    throw new KubeletException(KubeletFailure.Status, $"kubelet {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            try
+            {
+                return await JsonSerializer.DeserializeAsync(body, type, timeout.Token) ?? throw new JsonException("the body is null");
+            }
+            catch (JsonException e)
+            {
+                throw new KubeletException(KubeletFailure.Malformed, $"kubelet /{path} returned malformed JSON: {e.Message}", e);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -159,6 +164,10 @@ internal sealed class KubeletClient : IDisposable
         catch (HttpRequestException e)
         {
             throw Diagnose(url, e);
+        }
+        catch (IOException e)
+        {
+            throw new KubeletException(KubeletFailure.Unreachable, $"the kubelet at {url.Host}:{url.Port} closed the connection mid-answer: {e.Message}", e);
         }
     }
 
@@ -213,10 +222,20 @@ internal sealed class KubeletClient : IDisposable
 
     private SocketsHttpHandler CreateHandler()
     {
-        var ssl = new SslClientAuthenticationOptions
+        var ssl = new SslClientAuthenticationOptions();
+        if (!_options.VerifyTls)
         {
-            RemoteCertificateValidationCallback = VerifyServer,
-        };
+#pragma warning disable CA5359 // DD_KUBELET_TLS_VERIFY=false: the operator chose not to verify (kubelets with self-signed certificates).
+            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+            ssl.CertificateChainPolicy = CustomTrust([]);
+        }
+        else if (_trust is not null)
+        {
+            // Verify against the given CA only. The chain is built with this policy, so the system's
+            // root store is never loaded (a megabyte or two of native memory for nothing).
+            ssl.CertificateChainPolicy = CustomTrust(_trust);
+        }
         if (_options.ClientCertFile is { Length: > 0 } cert && _options.ClientKeyFile is { Length: > 0 } key)
         {
             using var pem = X509Certificate2.CreateFromPemFile(cert, key);
@@ -232,25 +251,11 @@ internal sealed class KubeletClient : IDisposable
         };
     }
 
-    private bool VerifyServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private static X509ChainPolicy CustomTrust(X509Certificate2Collection roots)
     {
-        if (!_options.VerifyTls)
-        {
-            return true;
-        }
-        if (_trust is null || certificate is null)
-        {
-            return errors == SslPolicyErrors.None;
-        }
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-        {
-            return false;
-        }
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_trust);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return policy;
     }
 
     public void Dispose() => _http.Dispose();

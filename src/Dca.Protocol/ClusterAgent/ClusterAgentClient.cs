@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -85,13 +84,13 @@ public sealed class ClusterAgentClient : IDisposable
         }
     }
 
-    public Task<FrozenDictionary<string, string>> GetNodeLabelsAsync(string node, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, string>> GetNodeLabelsAsync(string node, CancellationToken cancellationToken) =>
         GetLabelsAsync("/api/v1/tags/node/" + Uri.EscapeDataString(node), cancellationToken);
 
-    public Task<FrozenDictionary<string, string>> GetNamespaceLabelsAsync(string ns, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<string, string>> GetNamespaceLabelsAsync(string ns, CancellationToken cancellationToken) =>
         GetLabelsAsync("/api/v1/tags/namespace/" + Uri.EscapeDataString(ns), cancellationToken);
 
-    private async Task<FrozenDictionary<string, string>> GetLabelsAsync(string path, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, string>> GetLabelsAsync(string path, CancellationToken cancellationToken)
     {
         var body = await GetAsync(path, cancellationToken);
         try
@@ -212,8 +211,10 @@ public sealed class ClusterAgentClient : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
 #pragma warning disable CA5359 // Opt-in verification, as in the Datadog node agent (see AcceptAny).
-                RemoteCertificateValidationCallback = _options.VerifyTls ? VerifyWithTrust : AcceptAny,
+                RemoteCertificateValidationCallback = _options.VerifyTls ? null : AcceptAny,
 #pragma warning restore CA5359
+                // A given CA, or nothing when not verifying: either way the system's root store is not loaded.
+                CertificateChainPolicy = _trust is not null || !_options.VerifyTls ? CustomTrust(_trust ?? []) : null,
             },
         };
         var http = new HttpClient(handler) { BaseAddress = _options.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
@@ -225,21 +226,11 @@ public sealed class ClusterAgentClient : IDisposable
     // unless a trust chain is configured. The bearer token still authenticates the node agent.
     private static bool AcceptAny(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) => true;
 
-    private bool VerifyWithTrust(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private static X509ChainPolicy CustomTrust(X509Certificate2Collection roots)
     {
-        if (_trust is null)
-        {
-            return errors == SslPolicyErrors.None;
-        }
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-        {
-            return false;
-        }
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_trust);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(roots);
+        return policy;
     }
 
     public void Dispose()

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text.Json;
 
 namespace Dca.Protocol.ClusterAgent;
@@ -9,11 +8,11 @@ namespace Dca.Protocol.ClusterAgent;
 /// </summary>
 public sealed class PodServices
 {
-    public static PodServices Empty { get; } = new(FrozenDictionary<string, string[]>.Empty);
+    public static PodServices Empty { get; } = new(new Dictionary<string, string[]>());
 
-    private readonly FrozenDictionary<string, string[]> _byPod;
+    private readonly IReadOnlyDictionary<string, string[]> _byPod;
 
-    public PodServices(FrozenDictionary<string, string[]> byPod) => _byPod = byPod;
+    public PodServices(IReadOnlyDictionary<string, string[]> byPod) => _byPod = byPod;
 
     public int PodCount => _byPod.Count;
 
@@ -64,19 +63,19 @@ public sealed class PodServices
                 }
             }
         }
-        return new PodServices(result.ToFrozenDictionary(StringComparer.Ordinal));
+        return new PodServices(result);
     }
 }
 
 /// <summary>Reads a flat JSON object of strings (<c>/api/v1/tags/node/{node}</c>, <c>/api/v1/tags/namespace/{ns}</c>).</summary>
 public static class LabelMap
 {
-    public static FrozenDictionary<string, string> Parse(ReadOnlySpan<byte> json)
+    public static IReadOnlyDictionary<string, string> Parse(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType == JsonTokenType.Null)
         {
-            return FrozenDictionary<string, string>.Empty;
+            return new Dictionary<string, string>();
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -96,6 +95,6 @@ public static class LabelMap
                 reader.Skip();
             }
         }
-        return result.ToFrozenDictionary(StringComparer.Ordinal);
+        return result;
     }
 }

@@ -16,11 +16,13 @@ public sealed class JsonLinesSink(TextWriter writer) : IIntakeSink, IDisposable
 
     public async Task SendSeriesAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
-        // One line per series, {"kind":"series","series":{...v2 series object...}}, written without
-        // an intermediate object per line.
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        // One line per series, {"kind":"series","series":{...v2 series object...}}, written in chunks of
+        // about 32 KB without an intermediate object per line.
+        var buffer = new ArrayBufferWriter<byte>(40 * 1024);
+        await _lock.WaitAsync(cancellationToken);
+        try
         {
+            using var w = new Utf8JsonWriter(buffer);
             foreach (var sample in samples)
             {
                 w.WriteStartObject();
@@ -31,11 +33,12 @@ public sealed class JsonLinesSink(TextWriter writer) : IIntakeSink, IDisposable
                 w.Flush();
                 buffer.Write("\n"u8);
                 w.Reset(buffer);
+                if (buffer.WrittenCount > 32 * 1024)
+                {
+                    await writer.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan).AsMemory(), cancellationToken);
+                    buffer.ResetWrittenCount();
+                }
             }
-        }
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
             await writer.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan).AsMemory(), cancellationToken);
             await writer.FlushAsync(cancellationToken);
         }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Compression;
 using System.Text.Json;
 
 namespace Dca.Protocol.Intake;
@@ -70,51 +70,59 @@ public static class SeriesPayload
     }
 
     /// <summary>
-    /// Splits <paramref name="samples"/> into payloads of at most <paramref name="maxBytes"/> uncompressed
-    /// bytes each (the intake refuses payloads over 5 MB uncompressed / 512 KB compressed).
+    /// Splits <paramref name="samples"/> into gzip-compressed payloads of at most about
+    /// <paramref name="maxBytes"/> uncompressed bytes each (the intake refuses payloads over 5 MB
+    /// uncompressed / 512 KB compressed). The JSON is written straight into the compressor, so a
+    /// collection never holds its uncompressed payload in memory.
     /// </summary>
     public static List<(byte[] Body, int Count)> Build(IReadOnlyList<MetricSample> samples, int maxBytes)
     {
         var payloads = new List<(byte[] Body, int Count)>();
-        var buffer = new ArrayBufferWriter<byte>(Math.Min(maxBytes, 64 * 1024));
-        var item = new ArrayBufferWriter<byte>(512);
+        // Close a payload once it is within a margin of the limit: the next series must still fit.
+        var threshold = maxBytes - Math.Min(maxBytes / 4, 64 * 1024);
+        MemoryStream? buffer = null;
+        GZipStream? gzip = null;
+        Utf8JsonWriter? w = null;
         var count = 0;
-        using var itemWriter = new Utf8JsonWriter(item);
         foreach (var sample in samples)
         {
-            item.ResetWrittenCount();
-            itemWriter.Reset(item);
-            WriteSeries(itemWriter, sample);
-            itemWriter.Flush();
-            // 3: the comma and the closing ]}.
-            if (count > 0 && buffer.WrittenCount + item.WrittenCount + 3 > maxBytes)
+            if (w is null)
             {
-                payloads.Add((Close(buffer), count));
-                buffer.ResetWrittenCount();
+                buffer = new MemoryStream();
+                gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+                w = new Utf8JsonWriter(gzip);
+                w.WriteStartObject();
+                w.WriteStartArray("series");
+            }
+            WriteSeries(w, sample);
+            count++;
+            if (w.BytesPending > 16 * 1024)
+            {
+                w.Flush();
+            }
+            if (w.BytesCommitted + w.BytesPending >= threshold)
+            {
+                payloads.Add((Close(w, gzip!, buffer!), count));
+                w = null;
                 count = 0;
             }
-            if (count == 0)
-            {
-                buffer.Write("{\"series\":["u8);
-            }
-            else
-            {
-                buffer.Write(","u8);
-            }
-            buffer.Write(item.WrittenSpan);
-            count++;
         }
-        if (count > 0)
+        if (w is not null)
         {
-            payloads.Add((Close(buffer), count));
+            payloads.Add((Close(w, gzip!, buffer!), count));
         }
         return payloads;
     }
 
-    private static byte[] Close(ArrayBufferWriter<byte> buffer)
+    private static byte[] Close(Utf8JsonWriter w, GZipStream gzip, MemoryStream buffer)
     {
-        buffer.Write("]}"u8);
-        return buffer.WrittenSpan.ToArray();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Dispose();
+        gzip.Dispose();
+        var body = buffer.ToArray();
+        buffer.Dispose();
+        return body;
     }
 
     // JSON has no NaN or infinity; the intake would refuse the whole payload for one bad point.
