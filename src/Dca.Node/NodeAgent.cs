@@ -46,10 +46,11 @@ internal static class NodeAgent
             ? new DatadogIntakeSink(new IntakeSinkOptions { ApiKey = apiKey, BaseUri = options.IntakeUri },
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DatadogIntakeSink>>())
             : new JsonLinesSink(Console.Out));
-        // A collection's garbage (pod list, stats, payloads) is a burst every DD_CHECK_INTERVAL: compact after
-        // each one so the resident size stays at what the agent keeps (a few ms per collection).
-        services.AddSingleton(sp => new SeriesShipper(sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<ILogger<SeriesShipper>>(),
-            options.TrimWorkingSet ? WorkingSetTrimmer.CompactAfterBurst : null));
+        // A collection's garbage (pod list, stats, payloads) and a scrape's are bursts: compact after each one
+        // so the resident size stays at what the agent keeps (a few ms each, at most once a second).
+        var compactor = new BurstCompactor(TimeProvider.System);
+        Action? afterBurst = options.TrimWorkingSet ? compactor.AfterBurst : null;
+        services.AddSingleton(sp => new SeriesShipper(sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<ILogger<SeriesShipper>>(), afterBurst));
         services.AddHostedService(sp => sp.GetRequiredService<SeriesShipper>());
         services.AddSingleton(sp => new NodeCollector(options, sp.GetRequiredService<KubeletClient>(), sp.GetService<ClusterMetadataSource>(),
             sp.GetRequiredService<SeriesShipper>(), sp.GetRequiredService<HealthRegistry>(), sp.GetRequiredService<TimeProvider>(),
@@ -71,6 +72,8 @@ internal static class NodeAgent
                     var self = new StringBuilder(4096);
                     collector.WriteSelfMetrics(self);
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(self.ToString()), ct);
+                    await stream.FlushAsync(ct);
+                    afterBurst?.Invoke();
                 })
                 : PlainResponse.Text(404, "404 page not found\n")));
         }

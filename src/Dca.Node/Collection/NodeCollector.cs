@@ -22,6 +22,9 @@ internal sealed partial class NodeCollector(
     TimeProvider time,
     ILogger<NodeCollector> logger) : BackgroundService
 {
+    /// <summary>How long the first collection waits for the cluster agent's first answer.</summary>
+    public static readonly TimeSpan FirstAnswerGrace = TimeSpan.FromSeconds(5);
+
     private readonly HealthComponent _health = health.Register("kubelet");
     private readonly MetricsBuilder _builder = new(new RateTracker());
     private readonly long[] _errors = new long[Enum.GetValues<KubeletFailure>().Length];
@@ -43,6 +46,19 @@ internal sealed partial class NodeCollector(
         if (metadata is not null)
         {
             _ = Task.Run(() => metadata.RunAsync(stoppingToken), stoppingToken);
+            // Give the cluster agent a moment to answer, so the first collection already carries kube_service.
+            var grace = TimeSpan.FromTicks(Math.Min(options.Interval.Ticks, FirstAnswerGrace.Ticks));
+            try
+            {
+                await metadata.FirstAnswer.WaitAsync(grace, time, stoppingToken);
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
         using var timer = new PeriodicTimer(options.Interval, time);
         do
