@@ -31,6 +31,9 @@ internal static class NodeAgent
         AgentLogging.Configure(builder.Logging, options.Logging);
         var services = builder.Services;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = AgentHost.ShutdownTimeout);
+        // SIGTERM/SIGINT stop the host (the empty builder registers no lifetime of its own).
+        services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HealthRegistry>();
@@ -58,8 +61,8 @@ internal static class NodeAgent
         services.AddHostedService(sp => sp.GetRequiredService<NodeCollector>());
         using var host = builder.Build();
 
+        // The container disposes the server (it stops listening) when the host is disposed.
         var http = host.Services.GetRequiredService<PlainHttpServer>();
-        await using var _ = http;
         var health = host.Services.GetRequiredService<HealthRegistry>();
         var collector = host.Services.GetRequiredService<NodeCollector>();
         List<string> addresses = [http.Listen(options.BindAddress, options.HealthPortNumber, path => Health(health, path))];

@@ -125,6 +125,11 @@ public class ClusterAgentProcessTests
         {
             ["DD_BIND_HOST"] = "127.0.0.1",
             ["DD_HEALTH_PORT"] = health.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DD_OPENMETRICS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DD_CLUSTER_AGENT_ENABLED"] = "false",
+            // No kubelet there: collection fails and retries, which must not delay the stop.
+            ["DD_KUBERNETES_KUBELET_HOST"] = "127.0.0.1",
+            ["DD_KUBERNETES_HTTPS_KUBELET_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await Wait.UntilAsync(() => node.Stderr.Any(l => l.Contains("started", StringComparison.Ordinal)), "dca-node to start");
 

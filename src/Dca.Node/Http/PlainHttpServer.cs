@@ -29,6 +29,7 @@ internal sealed partial class PlainHttpServer(ILogger<PlainHttpServer> logger) :
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _slots = new(MaxConnections, MaxConnections);
+    private int _disposed;
 
     /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> and answers with <paramref name="route"/> (path → response).</summary>
     public string Listen(IPAddress address, int port, Func<string, PlainResponse> route)
@@ -186,6 +187,10 @@ internal sealed partial class PlainHttpServer(ILogger<PlainHttpServer> logger) :
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         foreach (var listener in _listeners)
         {
