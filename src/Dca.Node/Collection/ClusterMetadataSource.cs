@@ -69,7 +69,7 @@ internal sealed partial class ClusterMetadataSource(
             {
                 return;
             }
-            catch (Exception e) when (e is ClusterAgentException or HttpRequestException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Increment(ref _errors);
                 wait = backoff * (0.5 + (Random.Shared.NextDouble() / 2));

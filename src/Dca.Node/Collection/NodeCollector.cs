@@ -30,6 +30,7 @@ internal sealed partial class NodeCollector(
     private readonly long[] _errors = new long[Enum.GetValues<KubeletFailure>().Length];
     private KubeletCollection _last = new([], [], 0, 0);
     private long _collections;
+    private long _internalErrors;
     private double _lastDuration;
     private int _lastSamples;
     private int _lastPods;
@@ -128,6 +129,13 @@ internal sealed partial class NodeCollector(
         {
             Failed(e);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A defect or an input we did not foresee: report it and collect again next time, never stop.
+            Interlocked.Increment(ref _internalErrors);
+            _health.Unhealthy("collection failed: " + e.Message);
+            Log.CollectionFailed(logger, e);
+        }
         finally
         {
             _lastDuration = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -173,6 +181,8 @@ internal sealed partial class NodeCollector(
             sb.Append("dca_node_kubelet_errors_total{kind=\"").Append(failure.ToString().ToLowerInvariant()).Append("\"} ")
               .Append(Interlocked.Read(ref _errors[(int)failure]).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
+        sb.Append("# HELP dca_node_collection_errors_total Collections that failed for a reason other than the kubelet (see the log).\n# TYPE dca_node_collection_errors_total counter\n")
+          .Append("dca_node_collection_errors_total ").Append(Interlocked.Read(ref _internalErrors).ToString(CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("# HELP dca_node_collection_duration_seconds Duration of the last collection.\n# TYPE dca_node_collection_duration_seconds gauge\n")
           .Append("dca_node_collection_duration_seconds ").Append(OpenMetricsWriter.FormatValue(_lastDuration)).Append('\n');
         sb.Append("# HELP dca_node_collection_samples Samples in the last collection.\n# TYPE dca_node_collection_samples gauge\n")
@@ -211,6 +221,9 @@ internal sealed partial class NodeCollector(
 
         [LoggerMessage(701, LogLevel.Information, "Kubelet at {Address} answering again")]
         public static partial void Recovered(ILogger logger, string address);
+
+        [LoggerMessage(703, LogLevel.Error, "Collection failed; collecting again at the next interval")]
+        public static partial void CollectionFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(702, LogLevel.Information, "Start-up memory released: {Before:F1} -> {After:F1} MB")]
         public static partial void Trimmed(ILogger logger, double before, double after);

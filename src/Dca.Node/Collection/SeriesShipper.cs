@@ -62,7 +62,7 @@ internal sealed partial class SeriesShipper : BackgroundService
                     await _sink.SendSeriesAsync(samples, stoppingToken);
                     Interlocked.Add(ref _sent, samples.Count);
                 }
-                catch (Exception e) when (e is HttpRequestException or IOException)
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
                     Interlocked.Add(ref _failed, samples.Count);
                     Log.Failed(_logger, samples.Count, e.Message);
