@@ -260,20 +260,14 @@ internal sealed record NodeOptions
     private static Uri ReadIntakeUri(OptionSource source)
     {
         var url = source.OptionalString(DdUrl);
-        Uri uri;
         try
         {
-            uri = Protocol.Intake.IntakeSinkOptions.ForSite(source.String(Site), url);
+            return Protocol.Intake.IntakeSinkOptions.Resolve(source.String(Site), url);
         }
-        catch (UriFormatException)
+        catch (ArgumentException e)
         {
-            throw source.Invalid(url is null ? Site : DdUrl, url ?? source.String(Site), "not a valid URL");
+            throw source.Invalid(url is null ? Site : DdUrl, url ?? source.String(Site), e.Message);
         }
-        if (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
-        {
-            throw source.Invalid(url is null ? Site : DdUrl, url, "not an http(s) URL");
-        }
-        return uri;
     }
 
     /// <summary>

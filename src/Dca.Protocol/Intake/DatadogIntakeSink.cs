@@ -198,5 +198,23 @@ public sealed record IntakeSinkOptions
     public static Uri ForSite(string site, string? ddUrl) =>
         new((ddUrl is { Length: > 0 } url ? url.TrimEnd('/') : "https://api." + site.Trim().TrimEnd('/')) + "/");
 
+    /// <summary>
+    /// The intake for <c>DD_SITE</c> / <c>DD_DD_URL</c> as an operator gave them, or an
+    /// <see cref="ArgumentException"/> saying what is wrong with them.
+    /// </summary>
+    public static Uri Resolve(string site, string? ddUrl)
+    {
+        Uri uri;
+        try
+        {
+            uri = ForSite(site, ddUrl);
+        }
+        catch (UriFormatException)
+        {
+            throw new ArgumentException("not a valid URL");
+        }
+        return uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp ? uri : throw new ArgumentException("not an http(s) URL");
+    }
+
     public override string ToString() => $"IntakeSinkOptions {{ BaseUri = {BaseUri}, ApiKey = <redacted> }}";
 }
