@@ -91,13 +91,6 @@ internal sealed record NodeOptions
 
     public static readonly OptionDefinition CheckInterval = new("DD_CHECK_INTERVAL", null, "15", "Seconds between kubelet collections");
 
-    public static readonly OptionDefinition ApiKey = new("DD_API_KEY", null, null,
-        "Datadog API key; without it the metrics are written as JSON lines on standard output", IsSecret: true);
-
-    public static readonly OptionDefinition Site = new("DD_SITE", null, "datadoghq.com", "Datadog site: the intake is https://api.<site>");
-
-    public static readonly OptionDefinition DdUrl = new("DD_DD_URL", null, null, "Intake base URL, overriding DD_SITE");
-
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first collection, give back memory only start-up used");
 
@@ -107,7 +100,7 @@ internal sealed record NodeOptions
         KubeletHost, KubeletHttpsPort, KubeletHttpPort, KubeletTlsVerify, KubeletClientCa, KubeletClientCrt, KubeletClientKey, KubeletTokenPath,
         ClusterAgentEnabled, ClusterAgentUrl, ClusterAgentService, ClusterAgentToken, ClusterAgentVerifyTls, ClusterAgentCa, ClusterAgentReconnect,
         MetadataFrequency, PodLabelsAsTags, NamespaceLabelsAsTags, NodeLabelsAsTags, IgnoreReadiness, CheckInterval,
-        ApiKey, Site, DdUrl, TrimWorkingSetOption, AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
+        IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl, TrimWorkingSetOption, AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
     public int HealthPortNumber { get; init; }
@@ -174,8 +167,8 @@ internal sealed record NodeOptions
             },
             NodeLabels = Labels(source, NodeLabelsAsTags),
             Interval = source.Seconds(CheckInterval, 1, 3_600),
-            ApiKeyValue = source.OptionalString(ApiKey),
-            IntakeUri = ReadIntakeUri(source),
+            ApiKeyValue = source.OptionalString(IntakeOptions.ApiKey),
+            IntakeUri = IntakeOptions.ReadUri(source, Protocol.Intake.IntakeSinkOptions.Resolve),
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
         };
         if (options.OpenMetricsPortNumber != 0 && options.OpenMetricsPortNumber == options.HealthPortNumber)
@@ -254,19 +247,6 @@ internal sealed record NodeOptions
         catch (FormatException e)
         {
             throw source.Invalid(option, source.OptionalString(option), e.Message);
-        }
-    }
-
-    private static Uri ReadIntakeUri(OptionSource source)
-    {
-        var url = source.OptionalString(DdUrl);
-        try
-        {
-            return Protocol.Intake.IntakeSinkOptions.Resolve(source.String(Site), url);
-        }
-        catch (ArgumentException e)
-        {
-            throw source.Invalid(url is null ? Site : DdUrl, url ?? source.String(Site), e.Message);
         }
     }
 

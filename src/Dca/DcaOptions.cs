@@ -99,13 +99,6 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition UnbundleEvents = new("DCA_UNBUNDLE_EVENTS", null, "false",
         "Send one Datadog event per Kubernetes event instead of one bundle per involved object");
 
-    public static readonly OptionDefinition ApiKey = new("DD_API_KEY", null, null,
-        "Datadog API key; without it events and service checks are written as JSON lines on standard output");
-
-    public static readonly OptionDefinition Site = new("DD_SITE", null, "datadoghq.com", "Datadog site: the intake is https://api.<site>");
-
-    public static readonly OptionDefinition DdUrl = new("DD_DD_URL", null, null, "Intake base URL, overriding DD_SITE");
-
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first full sync, give back memory only start-up used (free native heap, start-up-only code pages)");
 
@@ -115,7 +108,7 @@ internal sealed record DcaOptions
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
-        CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes, ApiKey, Site, DdUrl,
+        CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -206,8 +199,8 @@ internal sealed record DcaOptions
             UnbundleEventsValue = source.Bool(UnbundleEvents),
             EventTokenConfigMap = source.String(EventTokenName),
             FilteredEventTypeList = source.OptionalString(FilteredEventTypes)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-            ApiKeyValue = source.OptionalString(ApiKey),
-            IntakeUri = ReadIntakeUri(source),
+            ApiKeyValue = source.OptionalString(IntakeOptions.ApiKey),
+            IntakeUri = IntakeOptions.ReadUri(source, Protocol.Intake.IntakeSinkOptions.Resolve),
             Election = new LeaderElectionSettings
             {
                 Enabled = source.Bool(LeaderElection),
@@ -233,19 +226,6 @@ internal sealed record DcaOptions
             throw new OptionException($"invalid {group.Last().Item1.DisplayName}=\"{group.Key}\": {names} must differ");
         }
         return options;
-    }
-
-    private static Uri ReadIntakeUri(OptionSource source)
-    {
-        var url = source.OptionalString(DdUrl);
-        try
-        {
-            return Protocol.Intake.IntakeSinkOptions.Resolve(source.String(Site), url);
-        }
-        catch (ArgumentException e)
-        {
-            throw source.Invalid(url is null ? Site : DdUrl, url ?? source.String(Site), e.Message);
-        }
     }
 
     // Records print every property: keep the token and the API key out of any ToString.
