@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Dca.Protocol.ClusterAgent;
 
 namespace Dca.Node.Kubelet;
 
@@ -228,13 +229,12 @@ internal sealed class KubeletClient : IDisposable
 #pragma warning disable CA5359 // DD_KUBELET_TLS_VERIFY=false: the operator chose not to verify (kubelets with self-signed certificates).
             ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
 #pragma warning restore CA5359
-            ssl.CertificateChainPolicy = CustomTrust([]);
+            ssl.CertificateChainPolicy = TlsTrust.CustomRoots([]);
         }
         else if (_trust is not null)
         {
-            // Verify against the given CA only. The chain is built with this policy, so the system's
-            // root store is never loaded (a megabyte or two of native memory for nothing).
-            ssl.CertificateChainPolicy = CustomTrust(_trust);
+            // Verify against the given CA only.
+            ssl.CertificateChainPolicy = TlsTrust.CustomRoots(_trust);
         }
         if (_options.ClientCertFile is { Length: > 0 } cert && _options.ClientKeyFile is { Length: > 0 } key)
         {
@@ -249,13 +249,6 @@ internal sealed class KubeletClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             SslOptions = ssl,
         };
-    }
-
-    private static X509ChainPolicy CustomTrust(X509Certificate2Collection roots)
-    {
-        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.AddRange(roots);
-        return policy;
     }
 
     public void Dispose() => _http.Dispose();
