@@ -27,6 +27,9 @@ public sealed partial class Simulator : IAsyncDisposable
     private readonly List<WebApplication> _hosts = [];
     private readonly CancellationTokenSource _stopping = new();
     private ActivityRunner? _activity;
+
+    /// <summary>The churn and event rates in force (they start as the scenario's; <c>POST /sim/activity</c> changes them).</summary>
+    public ActivityRates Activity { get; }
     private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     private Simulator(SimulatorOptions options)
@@ -53,6 +56,8 @@ public sealed partial class Simulator : IAsyncDisposable
             AllowAnonymous = options.PlainHttp,
             Stopping = _stopping.Token,
         };
+        Activity = new ActivityRates(options.Scenario.ChurnPerSecond, options.Scenario.EventsPerSecond);
+        _api.Activity = Activity;
     }
 
     /// <summary>The options it was started with.</summary>
@@ -144,9 +149,9 @@ public sealed partial class Simulator : IAsyncDisposable
         KubeconfigWriter.Write(KubeconfigPath, ApiUri, _ca.CertificatePem, Token);
         Log.KubeconfigWritten(_logger, KubeconfigPath);
 
-        if (Options.RunActivity && (Options.Scenario.ChurnPerSecond > 0 || Options.Scenario.EventsPerSecond > 0))
+        if (Options.RunActivity)
         {
-            _activity = new ActivityRunner(scenario, Options.Time, _logger);
+            _activity = new ActivityRunner(scenario, Activity, Options.Time, _logger);
             _activity.Start();
         }
     }

@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dca.Sim.Faults;
+using Dca.Sim.Scenarios;
 using Dca.Sim.Store;
 
 namespace Dca.Sim.Api;
 
 /// <summary>
 /// The simulator's own endpoints under <c>/sim/</c> (same bearer tokens): <c>GET state</c>,
-/// <c>GET|POST|PUT faults</c>, <c>POST compact</c>, <c>GET audit</c>, <c>DELETE audit</c>.
+/// <c>GET|POST|PUT faults</c>, <c>GET|POST activity</c> (churn and event rates), <c>POST compact</c>,
+/// <c>GET audit</c>, <c>DELETE audit</c>.
 /// </summary>
 internal sealed class AdminEndpoints(ApiContext api)
 {
@@ -30,6 +32,17 @@ internal sealed class AdminEndpoints(ApiContext api)
                     api.Faults.Settings = ApplyFaults(ctx.Request.Method == "PUT" ? FaultSettings.None : api.Faults.Settings, patch);
                 }
                 await DiscoveryDocuments.WriteJsonAsync(ctx, w => WriteFaults(w, api.Faults.Settings));
+                break;
+            case ("GET", "/sim/activity"):
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteActivity);
+                break;
+            case ("POST" or "PUT", "/sim/activity"):
+                using (var buffer = new MemoryStream())
+                {
+                    await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+                    ApplyActivity(Activity, JsonNode.Parse(buffer.ToArray()) as JsonObject ?? throw StatusException.BadRequest("activity must be a JSON object"));
+                }
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteActivity);
                 break;
             case ("POST", "/sim/compact"):
                 api.Store.Compact();
@@ -68,6 +81,46 @@ internal sealed class AdminEndpoints(ApiContext api)
             };
         }
         return current;
+    }
+
+    private ActivityRates Activity => api.Activity ?? throw new StatusException(404, "NotFound", "the simulator runs no activity");
+
+    /// <summary>Sets the rates named in <paramref name="patch"/> (<c>churnPerSecond</c>, <c>eventsPerSecond</c>), all checked before any is set.</summary>
+    public static void ApplyActivity(ActivityRates rates, JsonObject patch)
+    {
+        double? churn = null, events = null;
+        foreach (var (key, value) in patch)
+        {
+            var rate = value is JsonValue v && v.TryGetValue<double>(out var d) && d is >= 0 and <= 100_000
+                ? d
+                : throw StatusException.BadRequest($"{key} must be a number of changes per second between 0 and 100000");
+            _ = key switch
+            {
+                "churnPerSecond" => churn = rate,
+                "eventsPerSecond" => events = rate,
+                _ => throw StatusException.BadRequest($"unknown activity \"{key}\" (churnPerSecond, eventsPerSecond)"),
+            };
+        }
+        rates.ChurnPerSecond = churn ?? rates.ChurnPerSecond;
+        rates.EventsPerSecond = events ?? rates.EventsPerSecond;
+    }
+
+    private void WriteActivity(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("churnPerSecond", Activity.ChurnPerSecond);
+        w.WriteNumber("eventsPerSecond", Activity.EventsPerSecond);
+        if (api.ScenarioState?.Invoke() is { } scenario)
+        {
+            foreach (var key in (string[])["churnSteps", "eventsEmitted"])
+            {
+                if (scenario.TryGetValue(key, out var value))
+                {
+                    w.WriteNumber(key, value);
+                }
+            }
+        }
+        w.WriteEndObject();
     }
 
     private static double Rate(string key, JsonNode? value) =>

@@ -33,6 +33,9 @@ internal sealed class ApiContext
     /// <summary>Extra state for <c>/sim/state</c> (the scenario's figures).</summary>
     public Func<IReadOnlyDictionary<string, long>>? ScenarioState { get; set; }
 
+    /// <summary>The churn and event rates, for <c>/sim/activity</c>.</summary>
+    public Dca.Sim.Scenarios.ActivityRates? Activity { get; set; }
+
     /// <summary>Cancelled when the server stops, to end open watches promptly.</summary>
     public CancellationToken Stopping { get; set; }
 }

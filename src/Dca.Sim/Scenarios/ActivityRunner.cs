@@ -1,8 +1,8 @@
 
 namespace Dca.Sim.Scenarios;
 
-/// <summary>Drives churn and events at the scenario's per-second rates, on a 100 ms tick of the given clock.</summary>
-internal sealed class ActivityRunner(ClusterScenario scenario, TimeProvider time, ILogger logger) : IAsyncDisposable
+/// <summary>Drives churn and events at the rates in force (they may change while it runs), on a 100 ms tick of the given clock.</summary>
+internal sealed class ActivityRunner(ClusterScenario scenario, ActivityRates rates, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(100);
     private readonly CancellationTokenSource _stop = new();
@@ -12,15 +12,18 @@ internal sealed class ActivityRunner(ClusterScenario scenario, TimeProvider time
 
     private async Task RunAsync(CancellationToken ct)
     {
-        var options = scenario.Model.Options;
         double churnDue = 0, eventsDue = 0;
         using var timer = new PeriodicTimer(s_tick, time);
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                churnDue += options.ChurnPerSecond * s_tick.TotalSeconds;
-                eventsDue += options.EventsPerSecond * s_tick.TotalSeconds;
+                churnDue += rates.ChurnPerSecond * s_tick.TotalSeconds;
+                eventsDue += rates.EventsPerSecond * s_tick.TotalSeconds;
+                if (churnDue < 1 && eventsDue < 1)
+                {
+                    continue;
+                }
                 lock (scenario.Gate)
                 {
                     for (; churnDue >= 1; churnDue--)

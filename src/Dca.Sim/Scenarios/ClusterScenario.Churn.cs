@@ -18,17 +18,20 @@ internal sealed partial class ClusterScenario
     ];
 
     private readonly Queue<(string Namespace, string Name)> _events = new();
+    private List<ServiceEndpoints>? _endpointsList;
     private readonly List<(PodSpec Pod, string Name, string Uid, int Template, int Count, DateTimeOffset First)> _recentEvents = [];
 
     /// <summary>
     /// One churn step: a random application pod is deleted (a MODIFIED with deletionTimestamp, then
     /// DELETED), its replacement is created on a random node, another pod's status changes, and the
-    /// service's EndpointSlice(s) and Endpoints follow.
+    /// service's EndpointSlice(s) and Endpoints follow. With lazy pods (no pod objects to replace) a
+    /// step flips one endpoint's readiness instead, as a failing or recovering readiness probe does.
     /// </summary>
     public void ChurnStep()
     {
         if (Model.Options.LazyPods)
         {
+            FlipReadiness();
             return;
         }
         var candidates = _pods.Count;
@@ -75,6 +78,53 @@ internal sealed partial class ClusterScenario
             _store.Put(ResourceTypes.Pods, rv => PodJson.Write(restarted, rv));
         }
         ChurnSteps++;
+    }
+
+    /// <summary>
+    /// The lazy-pod churn step: one application endpoint turns not ready (or ready again) in its
+    /// EndpointSlice and Endpoints. Lazy pods keep no endpoint lists in memory (1.5 million at 50k), so
+    /// the service's slices are read back from the store. The kubelets' generated pods do not follow
+    /// (they are made from the seed on demand), which only the cluster agent's view of readiness sees.
+    /// </summary>
+    private void FlipReadiness()
+    {
+        var services = _endpointsList ??= [.. _endpoints.Values.Where(e => e.Slices.Count > 0)];
+        if (services.Count == 0)
+        {
+            return;
+        }
+        var service = services[_rng.Next(services.Count)];
+        var slices = service.Slices
+            .Select(s => (Slice: s, Endpoints: _store.Get(ResourceTypes.EndpointSlices, service.App.Namespace, s.Name) is { } stored ? ReadEndpoints(stored) : []))
+            .ToList();
+        var withEndpoints = slices.Where(s => s.Endpoints.Count > 0).ToList();
+        if (withEndpoints.Count == 0)
+        {
+            return;
+        }
+        var (slice, endpoints) = withEndpoints[_rng.Next(withEndpoints.Count)];
+        var i = _rng.Next(endpoints.Count);
+        endpoints[i] = endpoints[i] with { Ready = !endpoints[i].Ready };
+        _store.Put(ResourceTypes.EndpointSlices, rv => ServiceJson.Slice(service.App, slice.Name, slice.Uid, rv, slice.Created, [.. endpoints]));
+        _store.Put(ResourceTypes.Endpoints, rv => ServiceJson.Endpoints(service.App, rv, Model.ClusterCreated.AddMinutes(5), [.. slices.SelectMany(s => s.Endpoints)]));
+        ChurnSteps++;
+    }
+
+    private static List<EndpointRef> ReadEndpoints(StoredObject slice)
+    {
+        using var doc = slice.ToJsonDocument();
+        var result = new List<EndpointRef>();
+        foreach (var e in doc.RootElement.GetProperty("endpoints").EnumerateArray())
+        {
+            if (!e.TryGetProperty("targetRef", out var target))
+            {
+                continue;
+            }
+            result.Add(new EndpointRef(target.GetProperty("name").GetString()!, target.GetProperty("uid").GetString()!,
+                e.GetProperty("addresses")[0].GetString()!, e.GetProperty("nodeName").GetString()!,
+                e.TryGetProperty("zone", out var zone) ? zone.GetString()! : "", e.GetProperty("conditions").GetProperty("ready").GetBoolean()));
+        }
+        return result;
     }
 
     /// <summary>One core/v1 Event: usually a new one about a random pod, sometimes a repeat (count+1) of a recent one.</summary>

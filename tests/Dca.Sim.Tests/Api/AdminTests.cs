@@ -36,6 +36,27 @@ public sealed class AdminTests
     });
 
     [Fact]
+    public Task Activity_PostedRates_TakeEffectAndBadValuesAreRejected() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct);
+        using var client = SimHttp.Client(sim);
+        var (status, _) = await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/activity", """{"churnPerSecond":100}""", ct);
+        Assert.Equal(200, status);
+        Assert.Equal((100.0, 0.0), (sim.Activity.ChurnPerSecond, sim.Activity.EventsPerSecond));
+        var (_, shown) = await SimHttp.GetJsonAsync(client, "/sim/activity", ct);
+        Assert.Equal(100, shown.RootElement.GetProperty("churnPerSecond").GetDouble());
+        Assert.Equal(0, shown.RootElement.GetProperty("churnSteps").GetInt64());
+        // Nothing is set when one rate is bad; unknown names are named in the error.
+        Assert.Equal(400, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/activity", """{"eventsPerSecond":5,"churnPerSecond":-1}""", ct)).Status);
+        Assert.Equal(0, sim.Activity.EventsPerSecond);
+        var (unknown, error) = await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/activity", """{"churn":1}""", ct);
+        Assert.Equal(400, unknown);
+        Assert.Contains("churn", error.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(200, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/activity", """{"churnPerSecond":0}""", ct)).Status);
+        Assert.Equal(0, sim.Activity.ChurnPerSecond);
+    });
+
+    [Fact]
     public Task Compact_Endpoint_ExpiresOlderVersions() => Bounded.RunAsync(async ct =>
     {
         await using var sim = await SimStart.SmallAsync(ct);

@@ -100,6 +100,34 @@ public sealed class ScenarioTests
     });
 
     [Fact]
+    public Task Churn_LazyPods_FlipsEndpointReadinessInSlicesAndEndpoints() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct, o => o with { Scenario = o.Scenario with { LazyPods = true } });
+        static (int Ready, int NotReady) Counts(Simulator sim)
+        {
+            int ready = 0, notReady = 0;
+            foreach (var slice in sim.Store.Objects(ResourceTypes.EndpointSlices))
+            {
+                using var doc = slice.ToJsonDocument();
+                foreach (var e in doc.RootElement.GetProperty("endpoints").EnumerateArray())
+                {
+                    _ = e.GetProperty("conditions").GetProperty("ready").GetBoolean() ? ready++ : notReady++;
+                }
+            }
+            return (ready, notReady);
+        }
+        var before = Counts(sim);
+        var version = sim.Store.ResourceVersion;
+        sim.Churn(1);
+        var after = Counts(sim);
+        Assert.Equal(before.Ready + before.NotReady, after.Ready + after.NotReady);
+        Assert.Equal(1, Math.Abs(after.Ready - before.Ready));
+        // The slice and the service's Endpoints were rewritten (two new resource versions).
+        Assert.Equal(version + 2, sim.Store.ResourceVersion);
+        Assert.Equal(0, sim.Store.Count(ResourceTypes.Pods));
+    });
+
+    [Fact]
     public Task EmitEvents_CreatesCoreEventsAboutPods() => Bounded.RunAsync(async ct =>
     {
         await using var sim = await SimStart.SmallAsync(ct);
