@@ -11,7 +11,7 @@ namespace Dca.Benchmarks;
 /// and the endpoints handler run it: parse one line (<see cref="WatchLineParser"/>, as
 /// <c>KubernetesClient.WatchAsync</c> calls it per line), pack the slice (the reflector's transform,
 /// <see cref="EndpointMembers.FromSlice"/>), diff against the stored previous version
-/// (<see cref="EndpointsHandler.Diff"/>, run by the handler before it posts to the builder), and the
+/// (<see cref="MembershipDiff"/>, run by the handler before it posts to the builder), and the
 /// three together. A pod line is parsed for comparison (the cluster agent does not watch pods).
 /// </summary>
 [MemoryDiagnoser]
@@ -22,6 +22,7 @@ public class WatchEventParsing
     private EndpointMembers _previous = null!;
     private EndpointSlice _slice = null!;
     private EndpointMembers _current = null!;
+    private readonly MembershipDiff _diff = new();
 
     [GlobalSetup]
     public void Setup()
@@ -32,7 +33,7 @@ public class WatchEventParsing
         _previous = Pack(WatchLineParser.Parse(new ReadOnlySequence<byte>(before), Resources.EndpointSlices.ItemType).Object!);
         _slice = WatchLineParser.Parse(new ReadOnlySequence<byte>(after), Resources.EndpointSlices.ItemType).Object!;
         _current = Pack(_slice);
-        var diff = EndpointsHandler.Diff(EndpointMembers.Members(_previous), EndpointMembers.Members(_current));
+        var diff = _diff.Compute(_previous, _current);
         Console.WriteLine($"// slice line: {_sliceLine.Length} bytes, {_current.Count} counted endpoints, "
             + $"{diff?.Referenced.Length} nodes referenced, {diff?.Dirty.Length} dirty; pod line: {_podLine.Length} bytes");
     }
@@ -46,14 +47,14 @@ public class WatchEventParsing
 
     [Benchmark]
     public int DiffSlice() =>
-        EndpointsHandler.Diff(EndpointMembers.Members(_previous), EndpointMembers.Members(_current))?.Dirty.Length ?? 0;
+        _diff.Compute(_previous, _current)?.Dirty.Length ?? 0;
 
     /// <summary>Line to the change the handler posts (store write and channel post excluded: a few dictionary operations).</summary>
     [Benchmark]
     public int SliceEventTotal()
     {
         var slice = WatchLineParser.Parse(new ReadOnlySequence<byte>(_sliceLine), Resources.EndpointSlices.ItemType).Object!;
-        return EndpointsHandler.Diff(EndpointMembers.Members(_previous), EndpointMembers.Members(Pack(slice)))?.Dirty.Length ?? 0;
+        return _diff.Compute(_previous, Pack(slice))?.Dirty.Length ?? 0;
     }
 
     [Benchmark]

@@ -12,7 +12,7 @@ public sealed class InternedStringConverter : JsonConverter<string>
     public override bool HandleNull => false;
 
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String ? InternedStringMapConverter.Intern(reader.GetString()!) : throw new JsonException("expected a string");
+        reader.TokenType == JsonTokenType.String ? InternedStringMapConverter.Intern(ref reader) : throw new JsonException("expected a string");
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

@@ -116,7 +116,7 @@ public sealed class SliceEndpointConverter : JsonConverter<SliceEndpoint>
     }
 
     private static string? InternedOrNull(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.String ? InternedStringMapConverter.Intern(reader.GetString()!) : null;
+        reader.TokenType == JsonTokenType.String ? InternedStringMapConverter.Intern(ref reader) : null;
 
     public override void Write(Utf8JsonWriter writer, SliceEndpoint value, JsonSerializerOptions options)
     {

@@ -64,6 +64,16 @@ internal sealed class EndpointMembers : IKubernetesObject
         return new Membership(_namespaces[i], Encoding.UTF8.GetString(_names, start, _nameEnds[i] - start), Service);
     }
 
+    /// <summary>The namespace of entry <paramref name="i"/>.</summary>
+    public string NamespaceAt(int i) => _namespaces[i];
+
+    /// <summary>The pod name of entry <paramref name="i"/>, UTF-8, without decoding it.</summary>
+    public ReadOnlySpan<byte> PodNameAt(int i)
+    {
+        var start = i == 0 ? 0 : _nameEnds[i - 1];
+        return _names.AsSpan(start, _nameEnds[i] - start);
+    }
+
     /// <summary>Every counted endpoint (none for a null object).</summary>
     public static IEnumerable<NodeMembership> Members(EndpointMembers? members)
     {

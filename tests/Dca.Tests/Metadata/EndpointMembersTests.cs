@@ -97,4 +97,40 @@ public class EndpointMembersTests
         var slice = Slice("web", new SliceEndpoint("n1", "Pod", "web-1", null, true));
         Assert.Null(EndpointsHandler.Diff(EndpointMembers.Members(EndpointMembers.FromSlice(slice, false)), EndpointMembers.Members(EndpointMembers.FromSlice(slice, false))));
     }
+
+    [Fact]
+    public void MembershipDiff_RandomChanges_AgreesWithTheReferenceDiff()
+    {
+        var random = new Random(7);
+        var diff = new MembershipDiff();
+        SliceEndpoint RandomEndpoint() => new("n" + random.Next(6), random.Next(8) == 0 ? "Service" : "Pod",
+            "web-" + random.Next(12), random.Next(3) == 0 ? "other" : null, random.Next(5) != 0);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var endpoints = Enumerable.Range(0, random.Next(10)).Select(_ => RandomEndpoint()).ToList();
+            var edited = new List<SliceEndpoint>(endpoints);
+            // Mostly small edits, as watch events are: a pod replaced, removed, added, or none.
+            for (var edits = random.Next(3); edits > 0; edits--)
+            {
+                switch (random.Next(3))
+                {
+                    case 0 when edited.Count > 0: edited[random.Next(edited.Count)] = RandomEndpoint(); break;
+                    case 1 when edited.Count > 0: edited.RemoveAt(random.Next(edited.Count)); break;
+                    default: edited.Insert(random.Next(edited.Count + 1), RandomEndpoint()); break;
+                }
+            }
+            var ignoreReadiness = random.Next(2) == 0;
+            var before = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice("web", [.. endpoints]), ignoreReadiness);
+            var after = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice("web", [.. edited]), ignoreReadiness);
+            var expected = EndpointsHandler.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
+            var actual = diff.Compute(before, after);
+            Assert.Equal(expected is null, actual is null);
+            if (expected is { } e && actual is { } a)
+            {
+                Assert.Equal(e.Referenced.Order(StringComparer.Ordinal), a.Referenced.Order(StringComparer.Ordinal));
+                Assert.Equal(e.Unreferenced.Order(StringComparer.Ordinal), a.Unreferenced.Order(StringComparer.Ordinal));
+                Assert.Equal(e.Dirty.Order(StringComparer.Ordinal), a.Dirty.Order(StringComparer.Ordinal));
+            }
+        }
+    }
 }
