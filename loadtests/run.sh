@@ -5,7 +5,7 @@
 # DCA_SKIP_PUBLISH=1 to reuse artifacts/native), starts dca-sim with the profile and dca against it on
 # loopback, runs the scenarios (peak, baseline, fleet, reconnect storm), stops everything it started,
 # prints one report table and appends it, with the machine's description, to docs/benchmarks.md
-# (DCA_NO_APPEND=1 to skip). Every scenario has a bounded duration; nothing leaves 127.0.0.0/8.
+# (DCA_NO_APPEND=1 to skip; DCA_KEEP_WORK=1 keeps the logs and wrk outputs). Every scenario has a bounded duration; nothing leaves 127.0.0.0/8.
 #
 # Knobs (environment): PEAK_SECONDS (30), FLEET_SECONDS (60), CONNS (64: peak and baseline),
 # FLEET_CONNS (256, or one per node when fewer), THREADS (2: wrk threads), CHURN (100: pod replacements/s during fleet),
@@ -65,7 +65,7 @@ cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  if [ "${DCA_KEEP_WORK:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -149,12 +149,15 @@ http {
   fastcgi_temp_path $WORK/nginx-tmp;
   uwsgi_temp_path $WORK/nginx-tmp;
   scgi_temp_path $WORK/nginx-tmp;
-  open_file_cache max=200000 inactive=300s;
+  # Every response file stays open when they fit in a quarter of the descriptors; past that (50k:
+  # 100,000 files) nginx would fail with "Too many open files", so it opens each file per request.
+  $( [ "$(sort -u "$WORK/paths" | wc -l)" -le $((FD_LIMIT / 4)) ] && echo "open_file_cache max=$((FD_LIMIT / 4)) inactive=300s;" || echo "open_file_cache off;" )
   # Like Kestrel: no cap on requests per connection, keep-alive well beyond the run.
   keepalive_requests 100000000;
   keepalive_timeout 130s;
   server {
-    listen 127.0.0.1:$NGINX_PORT ssl;
+    # The accept queue as deep as dca's (the kernel caps both at net.core.somaxconn).
+    listen 127.0.0.1:$NGINX_PORT ssl backlog=65535;
     ssl_certificate $WORK/tls.crt;
     ssl_certificate_key $WORK/tls.key;
     ssl_protocols TLSv1.3;
