@@ -223,7 +223,8 @@ STORM_SECONDS=$(( STORM_CONNS / 1000 + 10 ))
 # shellcheck disable=SC2046
 PATHS_FILE=$WORK/storm-paths measure $(nginx_pids) -- run_wrk storm-nginx "https://127.0.0.1:$NGINX_PORT" storm "$STORM_CONNS" "$STORM_SECONDS" --timeout 60s; record storm-nginx nginx
 R[storm-nginx.errors]=$(( STORM_CONNS - ${R[storm-nginx.answered]} ))
-kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
+kill "$(cat "$WORK/nginx.pid")"
+for _ in $(seq 1 100); do [ -f "$WORK/nginx.pid" ] || break; sleep 0.05; done # nginx removes it as it exits
 
 log "fleet: $FLEET_RATE requests/s (${NODES} nodes x $PER_NODE_PER_MINUTE per minute x 10), $FLEET_CONNS connections, ${FLEET_SECONDS} s, churn $CHURN/s"
 set_churn "$CHURN"
