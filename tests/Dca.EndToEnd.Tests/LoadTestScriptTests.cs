@@ -37,8 +37,21 @@ public class LoadTestScriptTests
             }
             catch (OperationCanceledException)
             {
-                // The script's trap stops what it started.
-                script.Kill(entireProcessTree: false);
+                // SIGTERM first: the script's trap stops what it started (a SIGKILL would leave dca, the
+                // simulator and nginx on their fixed ports for the next run).
+                using (var term = Process.Start("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                {
+                    await term.WaitForExitAsync();
+                }
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                try
+                {
+                    await script.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    script.Kill(entireProcessTree: true);
+                }
                 throw;
             }
         }

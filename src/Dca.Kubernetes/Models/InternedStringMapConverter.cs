@@ -66,7 +66,9 @@ public sealed class InternedStringMapConverter : JsonConverter<Dictionary<string
         if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxInternedLength)
         {
             Span<char> chars = stackalloc char[MaxInternedLength];
-            if (System.Text.Encoding.UTF8.TryGetChars(reader.ValueSpan, chars, out var written) && s_byChars.TryGetValue(chars[..written], out var pooled))
+            // Strict decoding: ill-formed UTF-8 takes the GetString path below and is rejected there as before.
+            if (System.Text.Unicode.Utf8.ToUtf16(reader.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done
+                && s_byChars.TryGetValue(chars[..written], out var pooled))
             {
                 return pooled;
             }

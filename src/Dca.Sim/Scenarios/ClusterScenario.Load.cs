@@ -91,7 +91,7 @@ internal sealed partial class ClusterScenario
 
         if (model.Options.LazyPods)
         {
-            // Nothing changes lazy pods (no churn), so their endpoints are not needed once written.
+            // Lazy pods are never replaced (churn flips readiness, reading the slices back from the store), so their endpoints are not needed once written.
             foreach (var slice in _endpoints.Values.SelectMany(e => e.Slices))
             {
                 slice.Endpoints.Clear();

@@ -59,15 +59,17 @@ internal sealed class MembershipDiff
         return ([.. _referenced], [.. _referencedBefore], [.. _dirty]);
     }
 
-    /// <summary>Entry <see cref="Index"/> of a packed object: its node, namespace and pod name.</summary>
+    /// <summary>Entry <see cref="Index"/> of a packed object: its node, namespace, pod name and service.</summary>
     private readonly record struct Entry(EndpointMembers Members, int Index);
 
     private sealed class EntryComparer : IEqualityComparer<Entry>
     {
         public static readonly EntryComparer Instance = new();
 
+        // The service is part of a membership: a slice relabelled to another service changes every node it spans.
         public bool Equals(Entry x, Entry y) =>
             string.Equals(x.Members.NodeAt(x.Index), y.Members.NodeAt(y.Index), StringComparison.Ordinal)
+            && string.Equals(x.Members.Service, y.Members.Service, StringComparison.Ordinal)
             && string.Equals(x.Members.NamespaceAt(x.Index), y.Members.NamespaceAt(y.Index), StringComparison.Ordinal)
             && x.Members.PodNameAt(x.Index).SequenceEqual(y.Members.PodNameAt(y.Index));
 

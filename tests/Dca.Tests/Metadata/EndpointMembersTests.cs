@@ -120,8 +120,10 @@ public class EndpointMembersTests
                 }
             }
             var ignoreReadiness = random.Next(2) == 0;
-            var before = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice("web", [.. endpoints]), ignoreReadiness);
-            var after = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice("web", [.. edited]), ignoreReadiness);
+            // Now and then the slice is relabelled to another service (or to none).
+            string? Service() => random.Next(8) switch { 0 => "api", 1 => null, _ => "web" };
+            var before = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice(Service(), [.. endpoints]), ignoreReadiness);
+            var after = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice(Service(), [.. edited]), ignoreReadiness);
             var expected = EndpointsHandler.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
             var actual = diff.Compute(before, after);
             Assert.Equal(expected is null, actual is null);
