@@ -213,7 +213,6 @@ record() { # record <name> <target>: parses the wrk RESULT line and the measurem
 }
 nginx_pids() { pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' '; cat "$WORK/nginx.pid"; }
 set_churn() { sim -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"churnPerSecond\":$1}" "$API/sim/activity"; }
-metric() { curl -s "localhost:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {print $2; exit}'; }
 
 DCA_URL=https://127.0.0.1:$CMD_PORT
 log "peak: closed loop, $CONNS connections, ${PEAK_SECONDS} s"

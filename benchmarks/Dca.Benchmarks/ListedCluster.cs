@@ -75,19 +75,20 @@ internal sealed class ListedCluster
 
     /// <summary>
     /// What the reflectors' handlers post for the first lists, in one burst: every node added
-    /// (<see cref="ObjectMetadataHandler"/>), every slice added (<see cref="EndpointsHandler.Diff"/>
+    /// (<see cref="ObjectMetadataHandler"/>), every slice added (<see cref="MembershipDiff"/>
     /// against nothing), then every informer synced.
     /// </summary>
     public MetadataChange[] FirstListChanges()
     {
         var changes = new List<MetadataChange>();
+        var diff = new MembershipDiff();
         foreach (var node in Nodes.Items)
         {
             changes.Add(new MetadataChange.NodeChanged(node.Metadata.Name));
         }
         foreach (var members in Endpoints.Items)
         {
-            if (EndpointsHandler.Diff(EndpointMembers.Members(null), EndpointMembers.Members(members)) is { } d)
+            if (diff.Compute(null, members) is { } d)
             {
                 changes.Add(new MetadataChange.EndpointsChanged(members.Metadata.Key, d.Referenced, d.Unreferenced, d.Dirty));
             }

@@ -41,6 +41,7 @@ public sealed partial class Simulator : IAsyncDisposable
         {
             identities[token] = name;
         }
+        Activity = new ActivityRates(options.Scenario.ChurnPerSecond, options.Scenario.EventsPerSecond);
         Store = new ObjectStore(options.HistoryCapacity, options.Time, options.Scenario.Seed);
         // Certificates live in the real world (clients check them against the wall clock), not in the simulated time.
         _ca = new CertificateAuthority(TimeProvider.System);
@@ -55,9 +56,8 @@ public sealed partial class Simulator : IAsyncDisposable
             BookmarkInterval = options.BookmarkInterval,
             AllowAnonymous = options.PlainHttp,
             Stopping = _stopping.Token,
+            Activity = Activity,
         };
-        Activity = new ActivityRates(options.Scenario.ChurnPerSecond, options.Scenario.EventsPerSecond);
-        _api.Activity = Activity;
     }
 
     /// <summary>The options it was started with.</summary>

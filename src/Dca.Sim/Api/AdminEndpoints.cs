@@ -25,23 +25,15 @@ internal sealed class AdminEndpoints(ApiContext api)
                 await DiscoveryDocuments.WriteJsonAsync(ctx, w => WriteFaults(w, api.Faults.Settings));
                 break;
             case ("POST" or "PUT", "/sim/faults"):
-                using (var buffer = new MemoryStream())
-                {
-                    await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-                    var patch = JsonNode.Parse(buffer.ToArray()) as JsonObject ?? throw StatusException.BadRequest("faults must be a JSON object");
-                    api.Faults.Settings = ApplyFaults(ctx.Request.Method == "PUT" ? FaultSettings.None : api.Faults.Settings, patch);
-                }
+                var patch = await ReadObjectAsync(ctx, "faults");
+                api.Faults.Settings = ApplyFaults(ctx.Request.Method == "PUT" ? FaultSettings.None : api.Faults.Settings, patch);
                 await DiscoveryDocuments.WriteJsonAsync(ctx, w => WriteFaults(w, api.Faults.Settings));
                 break;
             case ("GET", "/sim/activity"):
                 await DiscoveryDocuments.WriteJsonAsync(ctx, WriteActivity);
                 break;
             case ("POST" or "PUT", "/sim/activity"):
-                using (var buffer = new MemoryStream())
-                {
-                    await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-                    ApplyActivity(Activity, JsonNode.Parse(buffer.ToArray()) as JsonObject ?? throw StatusException.BadRequest("activity must be a JSON object"));
-                }
+                ApplyActivity(api.Activity, await ReadObjectAsync(ctx, "activity"));
                 await DiscoveryDocuments.WriteJsonAsync(ctx, WriteActivity);
                 break;
             case ("POST", "/sim/compact"):
@@ -83,7 +75,12 @@ internal sealed class AdminEndpoints(ApiContext api)
         return current;
     }
 
-    private ActivityRates Activity => api.Activity ?? throw new StatusException(404, "NotFound", "the simulator runs no activity");
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext ctx, string what)
+    {
+        using var buffer = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        return JsonNode.Parse(buffer.ToArray()) as JsonObject ?? throw StatusException.BadRequest(what + " must be a JSON object");
+    }
 
     /// <summary>Sets the rates named in <paramref name="patch"/> (<c>churnPerSecond</c>, <c>eventsPerSecond</c>), all checked before any is set.</summary>
     public static void ApplyActivity(ActivityRates rates, JsonObject patch)
@@ -108,8 +105,8 @@ internal sealed class AdminEndpoints(ApiContext api)
     private void WriteActivity(Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        w.WriteNumber("churnPerSecond", Activity.ChurnPerSecond);
-        w.WriteNumber("eventsPerSecond", Activity.EventsPerSecond);
+        w.WriteNumber("churnPerSecond", api.Activity.ChurnPerSecond);
+        w.WriteNumber("eventsPerSecond", api.Activity.EventsPerSecond);
         if (api.ScenarioState?.Invoke() is { } scenario)
         {
             foreach (var key in (string[])["churnSteps", "eventsEmitted"])

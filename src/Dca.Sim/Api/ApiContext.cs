@@ -34,7 +34,7 @@ internal sealed class ApiContext
     public Func<IReadOnlyDictionary<string, long>>? ScenarioState { get; set; }
 
     /// <summary>The churn and event rates, for <c>/sim/activity</c>.</summary>
-    public Dca.Sim.Scenarios.ActivityRates? Activity { get; set; }
+    public required Dca.Sim.Scenarios.ActivityRates Activity { get; init; }
 
     /// <summary>Cancelled when the server stops, to end open watches promptly.</summary>
     public CancellationToken Stopping { get; set; }

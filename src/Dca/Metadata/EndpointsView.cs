@@ -58,11 +58,7 @@ internal sealed class EndpointMembers : IKubernetesObject
     public string NodeAt(int i) => _nodes[i];
 
     /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
-    public Membership MembershipAt(int i)
-    {
-        var start = i == 0 ? 0 : _nameEnds[i - 1];
-        return new Membership(_namespaces[i], Encoding.UTF8.GetString(_names, start, _nameEnds[i] - start), Service);
-    }
+    public Membership MembershipAt(int i) => new(_namespaces[i], Encoding.UTF8.GetString(PodNameAt(i)), Service);
 
     /// <summary>The namespace of entry <paramref name="i"/>.</summary>
     public string NamespaceAt(int i) => _namespaces[i];

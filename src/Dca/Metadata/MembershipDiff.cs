@@ -1,18 +1,15 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Dca.Metadata;
 
 /// <summary>
-/// The nodes an endpoints change touches, computed on the packed entries: the same answer as
-/// <see cref="EndpointsHandler.Diff"/> without decoding a pod name or building a set of memberships.
+/// The nodes an endpoints change touches, computed on the packed entries: the same answer as a
+/// set difference of decoded memberships (the tests' reference) without decoding a pod name or building a set of memberships.
 /// A slice watch event compares two 100-endpoint versions; decoding both to strings and hashing them
 /// was half the garbage of an event under churn. One instance per informer: its reflector calls the
 /// handler from one task at a time, so the scratch sets are reused, never shared.
 /// </summary>
 internal sealed class MembershipDiff
 {
-    private readonly Dictionary<Entry, int> _before = new(EntryComparer.Instance);
+    private readonly HashSet<Entry> _removed = new(EntryComparer.Instance);
     private readonly HashSet<string> _referencedBefore = new(StringComparer.Ordinal);
     private readonly HashSet<string> _referenced = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
@@ -20,36 +17,28 @@ internal sealed class MembershipDiff
     /// <summary>The nodes referenced after the change, those no longer referenced, and those whose memberships differ; null when nothing differs.</summary>
     public (string[] Referenced, string[] Unreferenced, string[] Dirty)? Compute(EndpointMembers? before, EndpointMembers? after)
     {
-        _before.Clear();
+        _removed.Clear();
         _referencedBefore.Clear();
         _referenced.Clear();
         _dirty.Clear();
         for (var i = 0; i < (before?.Count ?? 0); i++)
         {
             // A set, as in the reference: a pod listed twice counts once.
-            CollectionsMarshal.GetValueRefOrAddDefault(_before, new Entry(before!, i), out _) = 1;
+            _removed.Add(new Entry(before!, i));
             _referencedBefore.Add(before!.NodeAt(i));
         }
         for (var i = 0; i < (after?.Count ?? 0); i++)
         {
             var node = after!.NodeAt(i);
             _referenced.Add(node);
-            ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_before, new Entry(after, i));
-            if (!Unsafe.IsNullRef(ref count) && count > 0)
-            {
-                count = 0;
-            }
-            else
+            if (!_removed.Remove(new Entry(after, i)))
             {
                 _dirty.Add(node);
             }
         }
-        foreach (var (entry, count) in _before)
+        foreach (var entry in _removed)
         {
-            if (count > 0)
-            {
-                _dirty.Add(entry.Members.NodeAt(entry.Index));
-            }
+            _dirty.Add(entry.Members.NodeAt(entry.Index));
         }
         _referencedBefore.ExceptWith(_referenced);
         if (_dirty.Count == 0 && _referencedBefore.Count == 0)

@@ -68,41 +68,6 @@ internal sealed class EndpointsHandler(SnapshotBuilder builder, string informer)
             builder.Post(new MetadataChange.EndpointsChanged(key, change.Referenced, change.Unreferenced, change.Dirty));
         }
     }
-
-    /// <summary>
-    /// The nodes referenced after the change, those no longer referenced, and those whose memberships
-    /// differ; null when nothing differs. The reference definition: <see cref="MembershipDiff"/>
-    /// computes the same on the packed entries (tests hold the two to the same answers).
-    /// </summary>
-    internal static (string[] Referenced, string[] Unreferenced, string[] Dirty)? Diff(IEnumerable<NodeMembership> before, IEnumerable<NodeMembership> after)
-    {
-        var removed = new HashSet<NodeMembership>(before);
-        var referencedBefore = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var member in removed)
-        {
-            referencedBefore.Add(member.Node);
-        }
-        var referenced = new HashSet<string>(StringComparer.Ordinal);
-        var dirty = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var member in after)
-        {
-            referenced.Add(member.Node);
-            if (!removed.Remove(member))
-            {
-                dirty.Add(member.Node);
-            }
-        }
-        foreach (var member in removed)
-        {
-            dirty.Add(member.Node);
-        }
-        referencedBefore.ExceptWith(referenced);
-        if (dirty.Count == 0 && referencedBefore.Count == 0)
-        {
-            return null;
-        }
-        return ([.. referenced], [.. referencedBefore], [.. dirty]);
-    }
 }
 
 /// <summary>A handler that only reports the first sync (services: counted, not served).</summary>

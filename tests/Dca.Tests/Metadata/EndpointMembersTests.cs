@@ -83,7 +83,7 @@ public class EndpointMembersTests
             new SliceEndpoint("n1", "Pod", "web-1", null, true),
             new SliceEndpoint("n4", "Pod", "web-4", null, true)), false);
 
-        var change = EndpointsHandler.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
+        var change = new MembershipDiff().Compute(before, after);
 
         Assert.NotNull(change);
         Assert.Equal(["n1", "n3", "n4"], change.Value.Referenced.Order(StringComparer.Ordinal));
@@ -95,7 +95,7 @@ public class EndpointMembersTests
     public void Diff_OfAnUnchangedMembership_IsNothing()
     {
         var slice = Slice("web", new SliceEndpoint("n1", "Pod", "web-1", null, true));
-        Assert.Null(EndpointsHandler.Diff(EndpointMembers.Members(EndpointMembers.FromSlice(slice, false)), EndpointMembers.Members(EndpointMembers.FromSlice(slice, false))));
+        Assert.Null(new MembershipDiff().Compute(EndpointMembers.FromSlice(slice, false), EndpointMembers.FromSlice(slice, false)));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public class EndpointMembersTests
             string? Service() => random.Next(8) switch { 0 => "api", 1 => null, _ => "web" };
             var before = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice(Service(), [.. endpoints]), ignoreReadiness);
             var after = random.Next(10) == 0 ? null : EndpointMembers.FromSlice(Slice(Service(), [.. edited]), ignoreReadiness);
-            var expected = EndpointsHandler.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
+            var expected = ReferenceDiff.Diff(EndpointMembers.Members(before), EndpointMembers.Members(after));
             var actual = diff.Compute(before, after);
             Assert.Equal(expected is null, actual is null);
             if (expected is { } e && actual is { } a)
