@@ -100,7 +100,7 @@ public sealed partial class Simulator : IAsyncDisposable
     private async Task StartCoreAsync(CancellationToken ct)
     {
         var logging = new AgentLogging.Settings(Options.LogLevel, Options.LogJson);
-        var kubelet = new KubeletHandler(_scenario, _api.Tokens, _api.Faults, Options.Time);
+        var kubelet = new KubeletHandler(_scenario, _api.Tokens, _api.Audit, _api.Faults, Options.Time);
         if (Options.Kubelets)
         {
             var host = BuildHost(logging, k => k.Listen(IPAddress.Any, Options.KubeletPort, listen =>

@@ -206,6 +206,7 @@ internal sealed class AdminEndpoints(ApiContext api)
             w.WriteString("group", e.Group);
             w.WriteString("resource", e.Resource);
             w.WriteString("namespace", e.Namespace);
+            w.WriteString("name", e.Name);
             w.WriteNumber("count", e.Count);
             w.WriteEndObject();
         }

@@ -81,7 +81,8 @@ internal sealed partial class ApiHandler(ApiContext api)
             _ => throw new StatusException(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource"),
         };
         var resource = route.Subresource is null ? route.Type.Plural : route.Type.Plural + "/" + route.Subresource;
-        api.Audit.Record(identity, ctx.Request.Headers.UserAgent.ToString(), verb, route.Type.Group, resource, route.Namespace);
+        api.Audit.Record(identity, ctx.Request.Headers.UserAgent.ToString(), verb, route.Type.Group, resource, route.Namespace,
+            route.Name ?? (verb is "list" or "watch" ? SelectedName(ctx.Request.Query["fieldSelector"].ToString()) : ""));
 
         var faults = api.Faults.Settings;
         if (faults.PartitionUserAgent is { Length: > 0 } partitioned
@@ -153,5 +154,24 @@ internal sealed partial class ApiHandler(ApiContext api)
             renderer.WriteObject(w, obj);
         }
         await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// The name a list or watch is narrowed to by a <c>metadata.name=</c> field selector: the real API server
+    /// authorizes such a request as one on that name (RBAC <c>resourceNames</c> apply), and so does the audit.
+    /// </summary>
+    private static string SelectedName(string fieldSelector)
+    {
+        foreach (var part in fieldSelector.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var op in (ReadOnlySpan<string>)["metadata.name==", "metadata.name="])
+            {
+                if (part.StartsWith(op, StringComparison.Ordinal))
+                {
+                    return part[op.Length..];
+                }
+            }
+        }
+        return "";
     }
 }

@@ -10,9 +10,11 @@ namespace Dca.Sim.Kubelet;
 /// <summary>
 /// Every simulated node's kubelet behind one port: the connection's local address (127.1.x.y)
 /// says which node was dialled. Serves <c>/pods</c>, <c>/stats/summary</c>, <c>/healthz</c> with
-/// bearer-token authentication, like a kubelet with webhook authentication.
+/// bearer-token authentication, like a kubelet with webhook authentication. Each authenticated request
+/// goes into the audit record with the attributes the kubelet's webhook authorizer asks the API server
+/// about (verb from the method, <c>nodes/&lt;subresource&gt;</c> from the path, the node's name).
 /// </summary>
-internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthenticator tokens, FaultInjector faults, TimeProvider time)
+internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthenticator tokens, AuditLog audit, FaultInjector faults, TimeProvider time)
 {
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -25,13 +27,16 @@ internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthen
             await ctx.Response.WriteAsync($"no simulated node at {local}\n", ctx.RequestAborted);
             return;
         }
-        if (tokens.Authenticate(ctx.Request) is null)
+        if (tokens.Authenticate(ctx.Request) is not { } identity)
         {
             ctx.Response.StatusCode = 401;
             await ctx.Response.WriteAsync("Unauthorized", ctx.RequestAborted);
             return;
         }
-        await ServeAsync(ctx, model.Nodes[index], ctx.Request.Path.Value ?? "/");
+        var node = model.Nodes[index];
+        var path = ctx.Request.Path.Value ?? "/";
+        audit.Record(identity, ctx.Request.Headers.UserAgent.ToString(), Verb(ctx.Request.Method), "", "nodes/" + Subresource(path), "", node.Name);
+        await ServeAsync(ctx, node, path);
     }
 
     /// <summary>Answers a kubelet path for a node (also used by the API server's nodes/proxy).</summary>
@@ -81,6 +86,32 @@ internal sealed class KubeletHandler(ClusterScenarioHolder scenario, TokenAuthen
                 await ctx.Response.WriteAsync("404 page not found\n", ctx.RequestAborted);
                 return;
         }
+    }
+
+    /// <summary>The kubelet's authorization verb for an HTTP method (as for API requests).</summary>
+    private static string Verb(string method) => method switch
+    {
+        "POST" => "create",
+        "PUT" => "update",
+        "PATCH" => "patch",
+        "DELETE" => "delete",
+        _ => "get",
+    };
+
+    /// <summary>
+    /// The <c>nodes</c> subresource the kubelet authorizes a path as: <c>stats</c>, <c>metrics</c>, <c>log</c>
+    /// and <c>checkpoint</c> by prefix, everything else (<c>/pods</c>, <c>/healthz</c>, ...) <c>proxy</c>.
+    /// </summary>
+    internal static string Subresource(string path)
+    {
+        foreach (var (prefix, subresource) in (ReadOnlySpan<(string, string)>)[("/stats", "stats"), ("/metrics", "metrics"), ("/logs", "log"), ("/checkpoint", "checkpoint")])
+        {
+            if (path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal))
+            {
+                return subresource;
+            }
+        }
+        return "proxy";
     }
 
     /// <summary>Answers with the kubelet fault in force, if any; true when it did.</summary>

@@ -80,12 +80,18 @@ public sealed class AdminTests
         await SimHttp.GetJsonAsync(dca, "/api/v1/nodes", ct);
         await SimHttp.GetJsonAsync(dca, "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler", ct);
         await SimHttp.GetJsonAsync(admin, "/api/v1/namespaces/default/configmaps", ct);
+        await SimHttp.GetJsonAsync(dca, "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Ddatadogtoken", ct);
         var (_, audit) = await SimHttp.GetJsonAsync(admin, "/sim/audit", ct);
         var entries = audit.RootElement.GetProperty("entries").EnumerateArray().ToList();
         var nodes = entries.Single(e => e.GetProperty("identity").GetString() == "dca" && e.GetProperty("resource").GetString() == "nodes");
         Assert.Equal(("list", 2, "datadog-cluster-agent/7.0"), (nodes.GetProperty("verb").GetString(), nodes.GetProperty("count").GetInt32(), nodes.GetProperty("userAgent").GetString()));
         var lease = entries.Single(e => e.GetProperty("resource").GetString() == "leases");
-        Assert.Equal(("get", "coordination.k8s.io", "kube-system"), (lease.GetProperty("verb").GetString(), lease.GetProperty("group").GetString(), lease.GetProperty("namespace").GetString()));
+        Assert.Equal(("get", "coordination.k8s.io", "kube-system", "kube-scheduler"),
+            (lease.GetProperty("verb").GetString(), lease.GetProperty("group").GetString(), lease.GetProperty("namespace").GetString(), lease.GetProperty("name").GetString()));
+        Assert.Equal("", nodes.GetProperty("name").GetString());
+        // A list narrowed to one name is authorized (and audited) as a request on that name.
+        Assert.Contains(entries, e => e.GetProperty("identity").GetString() == "dca" && e.GetProperty("resource").GetString() == "configmaps"
+            && e.GetProperty("verb").GetString() == "list" && e.GetProperty("name").GetString() == "datadogtoken");
         Assert.Contains(entries, e => e.GetProperty("identity").GetString() == "admin" && e.GetProperty("resource").GetString() == "configmaps");
         var raw = audit.RootElement.GetRawText();
         Assert.DoesNotContain("dca-secret-token", raw, StringComparison.Ordinal);

@@ -37,6 +37,30 @@ public sealed class KubeletTests
     });
 
     [Fact]
+    public Task Kubelet_AuthenticatedRequests_AuditedAsTheKubeletAuthorizerSeesThem() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct, o => o with { ExtraTokens = new Dictionary<string, string> { ["node-agent"] = "node-agent-token" } });
+        var node = sim.NodeNames[1];
+        using var client = SimHttp.Client(sim, token: "node-agent-token", baseAddress: sim.KubeletUri(node));
+        await SimHttp.GetJsonAsync(client, "/pods", ct);
+        await SimHttp.GetJsonAsync(client, "/stats/summary", ct);
+        await SimHttp.GetJsonAsync(client, "/stats/summary", ct);
+        var audit = sim.Audit().Where(e => e.Identity == "node-agent").Select(e => (e.Verb, e.Group, e.Resource, e.Namespace, e.Name, e.Count)).ToList();
+        Assert.Equal([("get", "", "nodes/proxy", "", node, 1L), ("get", "", "nodes/stats", "", node, 2L)], audit);
+    });
+
+    [Theory]
+    [InlineData("/pods", "proxy")]
+    [InlineData("/healthz", "proxy")]
+    [InlineData("/stats/summary", "stats")]
+    [InlineData("/stats", "stats")]
+    [InlineData("/statsx", "proxy")]
+    [InlineData("/metrics/cadvisor", "metrics")]
+    [InlineData("/logs/syslog", "log")]
+    public void Subresource_ByPath_MatchesTheKubeletsAuthorizer(string path, string expected) =>
+        Assert.Equal(expected, Dca.Sim.Kubelet.KubeletHandler.Subresource(path));
+
+    [Fact]
     public Task Kubelet_WithoutToken_Returns401() => Bounded.RunAsync(async ct =>
     {
         await using var sim = await SimStart.SmallAsync(ct);
