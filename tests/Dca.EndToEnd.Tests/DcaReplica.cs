@@ -23,7 +23,8 @@ public sealed class DcaReplica : IAsyncDisposable
 
     public HttpClient Metrics { get; }
 
-    public static DcaReplica Start(SimulatedCluster cluster, string name, int leaseSeconds, IDictionary<string, string>? extra = null, int? commandPort = null)
+    public static DcaReplica Start(SimulatedCluster cluster, string name, int leaseSeconds, IDictionary<string, string>? extra = null, int? commandPort = null,
+        string? kubeconfig = null)
     {
         var metrics = FreePort.Next();
         var command = commandPort ?? FreePort.Next();
@@ -42,7 +43,7 @@ public sealed class DcaReplica : IAsyncDisposable
         {
             env[key] = value;
         }
-        return new DcaReplica(name, NativeProcess.Start("dca", ["--kubeconfig", cluster.Kubeconfig], env),
+        return new DcaReplica(name, NativeProcess.Start("dca", ["--kubeconfig", kubeconfig ?? cluster.Kubeconfig], env),
             new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") }, command);
     }
 
