@@ -187,6 +187,26 @@ public sealed class NodeAgentApiContractTests : IAsyncLifetime
         Assert.Equal("404 page not found\n", body);
     }
 
+    [Theory]
+    [InlineData("GET", "/api/v1/clusterchecks")]
+    [InlineData("GET", "/api/v1/clusterchecks/configs/node-00001")]
+    [InlineData("POST", "/api/v1/clusterchecks/status/node-00001")]
+    [InlineData("POST", "/api/v1/clusterchecks/rebalance")]
+    [InlineData("GET", "/api/v1/endpointschecks/configs/node-00001")]
+    public async Task ClusterCheckRoutes_WhileDisabled_AnswerAsDatadogsDisabledHandler(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method == "POST" ? new StringContent("""{"last_change":0,"node_type":2}""", System.Text.Encoding.UTF8, "application/json") : null,
+        };
+        using var response = await _agent.Api.SendAsync(request).WithTimeout();
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Cluster-checks are not enabled", await response.Content.ReadAsStringAsync());
+        // Authenticated like every node-agent route.
+        using var anonymous = await _agent.Anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)).WithTimeout();
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
     [Fact]
     public async Task Tls_Http2IsNegotiatedAndTls12Refused()
     {
