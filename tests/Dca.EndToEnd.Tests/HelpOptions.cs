@@ -6,7 +6,12 @@ namespace Dca.EndToEnd.Tests;
 /// <summary>The options a native binary reads, as its <c>--help</c> lists them: environment variable → default (or null).</summary>
 public static partial class HelpOptions
 {
-    public static async Task<IReadOnlyDictionary<string, string?>> ReadAsync(string binary)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<IReadOnlyDictionary<string, string?>>> s_read = new(StringComparer.Ordinal);
+
+    /// <summary>The binary's options (its <c>--help</c> runs once per test run).</summary>
+    public static Task<IReadOnlyDictionary<string, string?>> ReadAsync(string binary) => s_read.GetOrAdd(binary, ParseAsync);
+
+    private static async Task<IReadOnlyDictionary<string, string?>> ParseAsync(string binary)
     {
         var (code, stdout, stderr) = await NativeProcess.RunAsync(binary, ["--help"]);
         Assert.True(code == 0, $"{binary} --help failed: {stderr}");

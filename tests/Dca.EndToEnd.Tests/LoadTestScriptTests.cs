@@ -14,7 +14,7 @@ public class LoadTestScriptTests
     [Fact]
     public async Task RunScript_SmallProfile_ReportsEveryScenarioWithoutErrors()
     {
-        var root = RepositoryRoot();
+        var root = Manifests.Root;
         var start = new ProcessStartInfo("bash", [Path.Combine(root, "loadtests", "run.sh"), "small"])
         {
             WorkingDirectory = root,
@@ -39,19 +39,7 @@ public class LoadTestScriptTests
             {
                 // SIGTERM first: the script's trap stops what it started (a SIGKILL would leave dca, the
                 // simulator and nginx on their fixed ports for the next run).
-                using (var term = Process.Start("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-                {
-                    await term.WaitForExitAsync();
-                }
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await script.WaitForExitAsync(grace.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    script.Kill(entireProcessTree: true);
-                }
+                await ScriptProcess.SignalAsync(script, "TERM", TimeSpan.FromSeconds(15));
                 throw;
             }
         }
@@ -74,18 +62,6 @@ public class LoadTestScriptTests
     }
 
     private static string[] Cells(string row) => [.. row.Trim('|', ' ').Split('|').Select(c => c.Trim())];
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "loadtests", "run.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("loadtests/run.sh not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>The load test saturates both cores for seconds: it runs alone, after this assembly's other tests.</summary>

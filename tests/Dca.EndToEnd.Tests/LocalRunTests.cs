@@ -46,19 +46,7 @@ public sealed partial class LocalRunTests
         }
         finally
         {
-            using (var interrupt = Process.Start("kill", ["-INT", run.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await interrupt.WaitForExitAsync();
-            }
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await run.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                run.Kill(entireProcessTree: true);
-            }
+            await ScriptProcess.SignalAsync(run, "INT", TimeSpan.FromSeconds(30));
         }
         Assert.True(run.HasExited && run.ExitCode == 130, "./dev run ends on SIGINT with 130");
         Assert.Contains(lines, l => l.Contains("stopped every process of the local run", StringComparison.Ordinal));

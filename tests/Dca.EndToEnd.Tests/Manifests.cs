@@ -10,6 +10,7 @@ namespace Dca.EndToEnd.Tests;
 public static class Manifests
 {
     private static readonly Lazy<string> s_deployCopy = new(CopyDeploy);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<IReadOnlyList<YamlMappingNode>>> s_builds = new(StringComparer.Ordinal);
 
     /// <summary>The repository root (the directory holding <c>dev</c>).</summary>
     public static string Root { get; } = FindRoot();
@@ -19,8 +20,11 @@ public static class Manifests
     /// <summary>The token <c>deploy/new-token</c> wrote into the copy.</summary>
     public static string Token => File.ReadAllText(Path.Combine(DeployCopy, "base", "cluster-agent-token"));
 
-    /// <summary>Every object <c>kubectl kustomize deploy/overlays/{overlay}</c> builds.</summary>
-    public static IReadOnlyList<YamlMappingNode> Build(string overlay)
+    /// <summary>Every object <c>kubectl kustomize deploy/overlays/{overlay}</c> builds (built once per test run; callers only read it).</summary>
+    public static IReadOnlyList<YamlMappingNode> Build(string overlay) =>
+        s_builds.GetOrAdd(overlay, static o => new Lazy<IReadOnlyList<YamlMappingNode>>(() => Kustomize(o))).Value;
+
+    private static IReadOnlyList<YamlMappingNode> Kustomize(string overlay)
     {
         var (code, stdout, stderr) = Run("kubectl", ["kustomize", Path.Combine(DeployCopy, "overlays", overlay)], DeployCopy);
         Assert.True(code == 0, $"kubectl kustomize {overlay} failed: {stderr}");

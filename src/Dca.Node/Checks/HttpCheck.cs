@@ -44,6 +44,8 @@ public static class HttpCheck
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = true, ConnectTimeout = timeout, UseProxy = false };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
         {
+            // A redirect validates again: keep only the last server's certificate.
+            certificate?.Dispose();
             certificate = cert is null ? null : new X509Certificate2(cert);
             return !verify || errors == SslPolicyErrors.None;
         };

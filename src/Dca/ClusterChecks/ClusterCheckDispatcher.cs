@@ -66,7 +66,7 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
                 if (_placement.Remove(id, out var node) && _nodes.TryGetValue(node, out var state))
                 {
                     state.Configs.Remove(id);
-                    state.Changed(NextChange());
+                    state.LastChange = NextChange();
                 }
             }
             _configs.Clear();
@@ -178,7 +178,7 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
             }
             foreach (var node in touched)
             {
-                _nodes[node].Changed(NextChange());
+                _nodes[node].LastChange = NextChange();
             }
             return dangling.Count;
         }
@@ -189,12 +189,10 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
 
     private sealed class NodeState(long lastChange)
     {
-        public long LastChange { get; private set; } = lastChange;
+        public long LastChange { get; set; } = lastChange;
 
         public DateTimeOffset LastSeen { get; set; }
 
         public HashSet<string> Configs { get; } = new(StringComparer.Ordinal);
-
-        public void Changed(long lastChange) => LastChange = lastChange;
     }
 }

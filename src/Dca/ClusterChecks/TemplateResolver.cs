@@ -28,7 +28,6 @@ public static class TemplateResolver
     private static JsonValue ResolveString(string text, CheckTarget target)
     {
         var result = new StringBuilder(text.Length);
-        var variables = 0;
         var position = 0;
         while (position < text.Length)
         {
@@ -42,12 +41,11 @@ public static class TemplateResolver
             result.Append(text, position, open - position);
             var name = text[(open + 2)..close];
             result.Append(Value(name, target) ?? text[open..(close + 2)]);
-            variables++;
             position = close + 2;
         }
         var resolved = result.ToString();
-        var whole = variables == 1 && text.StartsWith("%%", StringComparison.Ordinal) && text.EndsWith("%%", StringComparison.Ordinal)
-            && text.IndexOf("%%", 2, StringComparison.Ordinal) == text.Length - 2;
+        // The whole value is one variable: "%%name%%" with no other "%%" inside.
+        var whole = text.StartsWith("%%", StringComparison.Ordinal) && text.IndexOf("%%", 2, StringComparison.Ordinal) == text.Length - 2;
         return whole && long.TryParse(resolved, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? JsonValue.Create(number)
             : JsonValue.Create(resolved);
