@@ -17,6 +17,24 @@ public static class ClusterAgentRoutes
     public const string NodeUid = "/api/v1/uid/node/{node}";
     public const string ClusterId = "/api/v1/cluster/id";
 
+    /// <summary>A node agent's cluster-check heartbeat (POST, leader).</summary>
+    public const string ClusterChecksStatus = "/api/v1/clusterchecks/status/{identifier}";
+
+    /// <summary>The cluster checks dispatched to a node (GET, leader).</summary>
+    public const string ClusterChecksConfigs = "/api/v1/clusterchecks/configs/{identifier}";
+
+    /// <summary>The dispatcher's state (GET, answered by every replica).</summary>
+    public const string ClusterChecksState = "/api/v1/clusterchecks";
+
+    /// <summary>Rebalance now (POST, leader).</summary>
+    public const string ClusterChecksRebalance = "/api/v1/clusterchecks/rebalance";
+
+    /// <summary>The endpoints checks for the pods on a node (GET, leader).</summary>
+    public const string EndpointsChecksConfigs = "/api/v1/endpointschecks/configs/{node}";
+
+    /// <summary>Every endpoints check (GET, leader).</summary>
+    public const string EndpointsChecksAll = "/api/v1/endpointschecks/configs";
+
     /// <summary>The Datadog cluster agent's default command port (<c>cluster_agent.cmd_port</c>).</summary>
     public const int DefaultCommandPort = 5005;
 

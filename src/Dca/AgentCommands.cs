@@ -88,6 +88,15 @@ internal static class AgentCommands
                 sb.AppendLine(CultureInfo.InvariantCulture, $"      last error: {error}");
             }
         }
+        if (report.ClusterChecks is { } checks)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  Cluster checks: {(checks.Leading ? checks.WarmUp ? "leading, warming up" : "leading" : "following (the leader dispatches)")}, " +
+                $"{checks.Configs} configurations, {checks.Dangling} dangling, {checks.Nodes} node agents, {checks.EndpointsConfigs} endpoints checks");
+            foreach (var problem in checks.Problems)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"    problem: {problem}");
+            }
+        }
         await Console.Out.WriteAsync(sb.ToString());
     }
 

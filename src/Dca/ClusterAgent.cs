@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Text.Json;
 using Dca.Api;
+using Dca.ClusterChecks;
 using Dca.ControlPlane;
 using Dca.Events;
 using Dca.Hosting;
@@ -137,7 +138,16 @@ internal static class ClusterAgent
                 sp.GetRequiredService<ILogger<EventCollector>>()));
             services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<EventCollector>());
         }
+        if (options.ClusterChecks.Enabled)
+        {
+            services.AddSingleton(sp => new ClusterCheckDispatcher(time, options.ClusterChecks));
+            services.AddSingleton<ClusterCheckSources>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterCheckSources>());
+            services.AddSingleton<ClusterCheckLeaderWork>();
+            services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<ClusterCheckLeaderWork>());
+        }
         services.AddSingleton<NodeAgentApi>();
+        services.AddSingleton<ClusterChecksApi>();
         services.AddSingleton<AgentStatus>();
 
         var app = builder.Build();
@@ -148,6 +158,7 @@ internal static class ClusterAgent
         app.MapPort(options.CommandPortNumber, endpoints =>
         {
             app.Services.GetRequiredService<NodeAgentApi>().Map(endpoints);
+            app.Services.GetRequiredService<ClusterChecksApi>().Map(endpoints);
             endpoints.MapGet("/status", ApiEndpoint.Wrap(
                 ctx => JsonSerializer.SerializeAsync(ctx.Response.Body, status.Report(), StatusJsonContext.Default.StatusReport, ctx.RequestAborted),
                 metrics.Route("status"), authenticator));

@@ -102,13 +102,39 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first full sync, give back memory only start-up used (free native heap, start-up-only code pages)");
 
+    public static readonly OptionDefinition ClusterChecksEnabled = new("DD_CLUSTER_CHECKS_ENABLED", null, "false",
+        "The leader dispatches cluster checks and endpoints checks to node agents");
+
+    public static readonly OptionDefinition ConfdPath = new("DD_CONFD_PATH", null, "/etc/datadog-agent/conf.d",
+        "Checks directory: <check>.yaml and <check>.d/*.yaml files whose instances say cluster_check: true");
+
+    public static readonly OptionDefinition ClusterChecksExtraTags = new("DD_CLUSTER_CHECKS_EXTRA_TAGS", null, null,
+        "Tags added to every dispatched check instance (space-separated)");
+
+    public static readonly OptionDefinition ClusterChecksClusterTagName = new("DD_CLUSTER_CHECKS_CLUSTER_TAG_NAME", null, "cluster_name",
+        "Tag name carrying DD_CLUSTER_NAME on dispatched checks (kube_cluster_name is added too)");
+
+    public static readonly OptionDefinition ClusterChecksWarmup = new("DD_CLUSTER_CHECKS_WARMUP_DURATION", null, "30s",
+        "After becoming leader, node agents keep their checks and nothing is placed for this long");
+
+    public static readonly OptionDefinition ClusterChecksNodeExpiry = new("DD_CLUSTER_CHECKS_NODE_EXPIRATION_TIMEOUT", null, "30",
+        "Seconds without a heartbeat after which a node agent's checks are dispatched elsewhere");
+
+    public static readonly OptionDefinition ClusterChecksRebalancePeriod = new("DD_CLUSTER_CHECKS_REBALANCE_PERIOD", null, "10m",
+        "How often checks are rebalanced by their measured cost (0: never)");
+
+    public static readonly OptionDefinition ClusterChecksRebalanceImprovement = new("DD_CLUSTER_CHECKS_REBALANCE_MIN_PERCENTAGE_IMPROVEMENT", null, "10",
+        "A rebalancing move must lower the busier node's cost by at least this percentage");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
         TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
-        CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
+        CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
+        ClusterChecksEnabled, ConfdPath, ClusterChecksExtraTags, ClusterChecksClusterTagName, ClusterChecksWarmup, ClusterChecksNodeExpiry,
+        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -170,6 +196,8 @@ internal sealed record DcaOptions
 
     public required AgentLogging.Settings Logging { get; init; }
 
+    public Dca.ClusterChecks.ClusterCheckSettings ClusterChecks { get; init; } = new();
+
     /// <summary>Reads and validates every option; the first bad one throws <see cref="OptionException"/>.</summary>
     public static DcaOptions Load(OptionSource source)
     {
@@ -213,6 +241,20 @@ internal sealed record DcaOptions
             HostAliasAnnotations = new HashSet<string>(
                 source.String(HostAliasAnnotationsOption).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 StringComparer.Ordinal),
+        };
+        options = options with
+        {
+            ClusterChecks = new Dca.ClusterChecks.ClusterCheckSettings
+            {
+                Enabled = source.Bool(ClusterChecksEnabled),
+                ConfdPath = source.String(ConfdPath),
+                ExtraTags = Dca.ClusterChecks.ClusterCheckSettings.TagsFor(options.ClusterNameValue, source.String(ClusterChecksClusterTagName),
+                    source.OptionalString(ClusterChecksExtraTags)?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []),
+                WarmUp = source.Duration(ClusterChecksWarmup, TimeSpan.Zero, TimeSpan.FromHours(1)),
+                NodeExpiry = source.Seconds(ClusterChecksNodeExpiry, 2, 3600),
+                RebalancePeriod = source.Duration(ClusterChecksRebalancePeriod, TimeSpan.Zero, TimeSpan.FromDays(1)),
+                RebalanceMinImprovement = source.Double(ClusterChecksRebalanceImprovement, 0, 100) / 100,
+            },
         };
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))
         {

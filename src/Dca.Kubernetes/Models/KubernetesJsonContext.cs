@@ -17,6 +17,8 @@ namespace Dca.Kubernetes.Models;
 [JsonSerializable(typeof(KubeList<Service>))]
 [JsonSerializable(typeof(EndpointSlice))]
 [JsonSerializable(typeof(KubeList<EndpointSlice>))]
+[JsonSerializable(typeof(AddressedEndpointSlice))]
+[JsonSerializable(typeof(KubeList<AddressedEndpointSlice>))]
 [JsonSerializable(typeof(Endpoints))]
 [JsonSerializable(typeof(KubeList<Endpoints>))]
 [JsonSerializable(typeof(Event))]

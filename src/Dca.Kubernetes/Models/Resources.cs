@@ -48,6 +48,13 @@ public static class Resources
         ItemType = s_json.EndpointSlice, ListType = s_json.KubeListEndpointSlice,
     };
 
+    /// <summary>EndpointSlices with addresses and ports (endpoints checks).</summary>
+    public static readonly ResourceKind<AddressedEndpointSlice> AddressedEndpointSlices = new()
+    {
+        Group = "discovery.k8s.io", Version = "v1", Plural = "endpointslices", Namespaced = true,
+        ItemType = s_json.AddressedEndpointSlice, ListType = s_json.KubeListAddressedEndpointSlice,
+    };
+
     public static readonly ResourceKind<Endpoints> Endpoints = new()
     {
         Group = "", Version = "v1", Plural = "endpoints", Namespaced = true,

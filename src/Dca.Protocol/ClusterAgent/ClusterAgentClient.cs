@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Dca.Protocol.ClusterChecks;
 
 namespace Dca.Protocol.ClusterAgent;
 
@@ -103,6 +104,41 @@ public sealed class ClusterAgentClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// A cluster-check heartbeat (<c>POST /api/v1/clusterchecks/status/{node}</c>): true when the configurations
+    /// the node runs, fetched at <see cref="NodeStatus.LastChange"/>, are still current.
+    /// </summary>
+    public async Task<bool> PostClusterCheckStatusAsync(string node, NodeStatus status, CancellationToken cancellationToken)
+    {
+        var path = "/api/v1/clusterchecks/status/" + Uri.EscapeDataString(node);
+        var body = await SendAsync(await ConnectedAsync(cancellationToken), path, cancellationToken,
+            JsonSerializer.SerializeToUtf8Bytes(status, ProtocolJsonContext.Default.NodeStatus));
+        return Decode(path, body, ProtocolJsonContext.Default.StatusResponse).IsUpToDate;
+    }
+
+    /// <summary>The cluster checks the leader dispatched to <paramref name="node"/>.</summary>
+    public Task<ConfigsResponse> GetClusterCheckConfigsAsync(string node, CancellationToken cancellationToken) =>
+        GetConfigsAsync("/api/v1/clusterchecks/configs/" + Uri.EscapeDataString(node), cancellationToken);
+
+    /// <summary>The endpoints checks for the pods on <paramref name="node"/>.</summary>
+    public Task<ConfigsResponse> GetEndpointsCheckConfigsAsync(string node, CancellationToken cancellationToken) =>
+        GetConfigsAsync("/api/v1/endpointschecks/configs/" + Uri.EscapeDataString(node), cancellationToken);
+
+    private async Task<ConfigsResponse> GetConfigsAsync(string path, CancellationToken cancellationToken) =>
+        Decode(path, await GetAsync(path, cancellationToken), ProtocolJsonContext.Default.ConfigsResponse);
+
+    private static T Decode<T>(string path, byte[] body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new ClusterAgentException($"{path}: not the expected JSON ({e.Message.Split(" Path:")[0]})", null, e);
+        }
+    }
+
     private async Task<byte[]> GetAsync(string path, CancellationToken cancellationToken)
     {
         var http = await ConnectedAsync(cancellationToken);
@@ -167,9 +203,14 @@ public sealed class ClusterAgentClient : IDisposable
         }
     }
 
-    private async Task<byte[]> SendAsync(HttpClient http, string path, CancellationToken cancellationToken)
+    private async Task<byte[]> SendAsync(HttpClient http, string path, CancellationToken cancellationToken, byte[]? postBody = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(postBody is null ? HttpMethod.Get : HttpMethod.Post, path);
+        if (postBody is not null)
+        {
+            request.Content = new ByteArrayContent(postBody);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);

@@ -32,7 +32,18 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             Snapshot = new SnapshotStatus(snapshot.Synced, snapshot.Generation, Age(snapshot),
                 metadata.Builder?.LastBuildDuration.TotalMilliseconds ?? 0, snapshot.Nodes.Count, snapshot.Namespaces.Count,
                 snapshot.Nodes.Values.Sum(n => n.PodCount)),
+            ClusterChecks = ClusterChecksReport(),
         };
+    }
+
+    private ClusterChecksStatus? ClusterChecksReport()
+    {
+        if (services.GetService<ClusterChecks.ClusterCheckDispatcher>() is not { } dispatcher || services.GetService<ClusterChecks.ClusterCheckSources>() is not { } sources)
+        {
+            return null;
+        }
+        var d = dispatcher.Summary();
+        return new ClusterChecksStatus(d.Leading, d.WarmUp, d.Nodes, d.Configs, d.Dangling, d.EndpointsConfigs, [.. sources.Problems.Select(p => p.ToString())]);
     }
 
     private string DescribeLeadership()
@@ -75,6 +86,22 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         metadata.Builder?.VisibilityDelay.Write(w.Raw("dca_snapshot_visibility_delay_seconds",
             "Time from a watch event's arrival to the publication of the snapshot that shows it.", "histogram"),
             "dca_snapshot_visibility_delay_seconds", "");
+        if (services.GetService<ClusterChecks.ClusterCheckDispatcher>() is { } dispatcher && services.GetService<ClusterChecks.ClusterCheckSources>() is { } sources)
+        {
+            var d = dispatcher.Summary();
+            w.Gauge("dca_cluster_checks_configs", "Cluster-check configurations known (placed or not).", d.Configs);
+            w.Gauge("dca_cluster_checks_dangling", "Cluster-check configurations on no node agent.", d.Dangling);
+            w.Gauge("dca_cluster_checks_nodes", "Node agents sending cluster-check heartbeats to this leader.", d.Nodes);
+            w.Gauge("dca_cluster_checks_endpoints_configs", "Endpoints-check configurations (one per checked pod endpoint).", d.EndpointsConfigs);
+            w.Gauge("dca_cluster_checks_config_problems", "Check annotations and files that could not be used.", sources.Problems.Count);
+            w.Counter("dca_cluster_checks_config_problems_reported_total", "Distinct configuration problems logged.", sources.ProblemsReported);
+            foreach (var (name, reflector) in sources.Informers)
+            {
+                var labels = $"resource=\"{name}\"";
+                w.Gauge("dca_informer_objects", "Objects held per informer.", reflector.ObjectCount, labels);
+                w.Counter("dca_informer_errors_total", "List or watch failures.", reflector.Errors, labels);
+            }
+        }
         w.Gauge("dca_leader_election_is_leader", "1 while this replica is the leader (or election is disabled).", leadership.Current.IsLeader ? 1 : 0);
         w.Counter("dca_leader_election_transitions_total", "Times this replica became leader.", elector.Transitions);
         w.Counter("dca_leader_election_errors_total", "Failed reads or writes of the leader lock.", elector.Errors);

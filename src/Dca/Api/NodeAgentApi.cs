@@ -45,22 +45,7 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
         {
             endpoints.MapGet(pattern, Handlers[name]).WithDisplayName(name);
         }
-        // Cluster checks are not served yet: every cluster-check and endpoints-check route answers as Datadog's
-        // cluster agent does with cluster_checks.enabled false (authenticated 404, "Cluster-checks are not enabled").
-        var disabled = ApiEndpoint.Wrap(static ctx =>
-        {
-            ctx.Response.StatusCode = StatusCodes.Status404NotFound;
-            ctx.Response.ContentType = "text/plain; charset=utf-8";
-            return ctx.Response.WriteAsync(ClusterChecksDisabled, ctx.RequestAborted);
-        }, metrics.Route("clusterchecks_disabled"), authenticator);
-        foreach (var pattern in (ReadOnlySpan<string>)["/api/v1/clusterchecks", "/api/v1/clusterchecks/{**rest}", "/api/v1/endpointschecks/{**rest}"])
-        {
-            endpoints.MapMethods(pattern, ["GET", "POST"], disabled).WithDisplayName("clusterchecks_disabled");
-        }
     }
-
-    /// <summary>Datadog's answer on the cluster-check routes while cluster checks are off.</summary>
-    public const string ClusterChecksDisabled = "Cluster-checks are not enabled";
 
     private Task PodTagsForNode(HttpContext ctx)
     {

@@ -31,7 +31,20 @@ internal sealed record StatusReport
 
     [JsonPropertyName("snapshot")]
     public required SnapshotStatus Snapshot { get; init; }
+
+    /// <summary>Null when cluster checks are off.</summary>
+    [JsonPropertyName("clusterChecks")]
+    public ClusterChecksStatus? ClusterChecks { get; init; }
 }
+
+internal sealed record ClusterChecksStatus(
+    [property: JsonPropertyName("leading")] bool Leading,
+    [property: JsonPropertyName("warmUp")] bool WarmUp,
+    [property: JsonPropertyName("nodes")] int Nodes,
+    [property: JsonPropertyName("configs")] int Configs,
+    [property: JsonPropertyName("dangling")] int Dangling,
+    [property: JsonPropertyName("endpointsConfigs")] int EndpointsConfigs,
+    [property: JsonPropertyName("problems")] List<string> Problems);
 
 internal sealed record InformerStatus(
     [property: JsonPropertyName("name")] string Name,

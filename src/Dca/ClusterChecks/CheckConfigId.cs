@@ -1,20 +1,11 @@
-using System.Security.Cryptography;
 using System.Text;
+using Dca.Protocol.ClusterChecks;
 
 namespace Dca.ClusterChecks;
 
-/// <summary>A stable identity of a configuration's content (check, instances, init_config, service, node), so re-reading the same sources changes nothing.</summary>
+/// <summary>A stable identity of a configuration's content, so re-reading the same sources changes nothing; the node agent computes the same from the wire (<see cref="CheckDigest"/>).</summary>
 public static class CheckConfigId
 {
-    public static string Of(CheckConfig config)
-    {
-        var text = new StringBuilder()
-            .Append(config.CheckName).Append('\n')
-            .Append(config.InitConfig).Append('\n')
-            .AppendJoin('\n', config.Instances).Append('\n')
-            .Append(config.ServiceId).Append('\n')
-            .Append(config.NodeName).Append('\n')
-            .Append(config.Source);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 8));
-    }
+    public static string Of(CheckConfig config) => CheckDigest.Of(config.CheckName, Encoding.UTF8.GetBytes(config.InitConfig),
+        [.. config.Instances.Select(Encoding.UTF8.GetBytes)], config.ServiceId, config.NodeName, config.Source);
 }

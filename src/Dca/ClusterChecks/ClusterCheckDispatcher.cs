@@ -1,47 +1,83 @@
+using System.Buffers;
+using System.Text.Json;
+
 namespace Dca.ClusterChecks;
 
 /// <summary>
 /// The leader's cluster-check state (PROTOCOL.md §7): the configurations to run, the node agents that
 /// heartbeat, and which node runs which configuration.
 /// <list type="bullet">
-/// <item>Heartbeats register nodes; a node not heard from for <see cref="NodeExpiry"/> is dropped and its
-/// configurations become dangling.</item>
+/// <item>Heartbeats register nodes; a node not heard from for the expiry is dropped and its configurations
+/// become dangling.</item>
 /// <item>During the warm-up after becoming leader every heartbeat is answered up to date (node agents keep
 /// what they run) and nothing is placed, so the registry fills before placement starts.</item>
 /// <item><see cref="Tick"/> expires nodes and places dangling configurations on the least-busy node (fewest
 /// configurations, then name).</item>
+/// <item><see cref="Rebalance"/> moves configurations from the busiest node (by the run times node agents
+/// report) to the least busy one, only when that lowers the busier one's cost by the minimum improvement.</item>
 /// <item>A node's <c>last_change</c> moves on every change of its set, strictly increasing, so a node agent that
 /// fetched before a change never believes itself up to date after it.</item>
 /// </list>
 /// Endpoints checks (configurations with a node name) are not dispatched: each node reads its own.
-/// One lock guards the state: its work per call is a dictionary look-up, or a pass over the nodes in Tick.
+/// One lock guards the state: a heartbeat is a dictionary look-up; a node's configurations response is
+/// serialized once per <c>last_change</c> from each configuration's wire bytes, made once per configuration.
 /// </summary>
-public sealed class ClusterCheckDispatcher(TimeProvider time)
+public sealed class ClusterCheckDispatcher
 {
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(30);
 
     public static readonly TimeSpan NodeExpiry = TimeSpan.FromSeconds(30);
 
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _warmUp;
+    private readonly TimeSpan _expiry;
+    private readonly double _minImprovement;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, CheckConfig> _configs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _configs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _placement = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<CheckConfig>> _endpoints = new(StringComparer.Ordinal);
-    private DateTimeOffset _leaderSince = time.GetUtcNow();
+    private readonly Dictionary<string, double> _costs = new(StringComparer.Ordinal);
+    private Dictionary<string, List<Entry>> _endpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _endpointsBodies = new(StringComparer.Ordinal);
+    private DateTimeOffset _leaderSince;
     private long _lastChange;
+    private bool _leading;
 
-    /// <summary>Starts a term: the warm-up begins, and what followers reported is forgotten.</summary>
+    public ClusterCheckDispatcher(TimeProvider time, ClusterCheckSettings? settings = null)
+    {
+        _time = time;
+        _warmUp = settings?.WarmUp ?? WarmUp;
+        _expiry = settings?.NodeExpiry ?? NodeExpiry;
+        _minImprovement = settings?.RebalanceMinImprovement ?? 0.10;
+        _leaderSince = time.GetUtcNow();
+    }
+
+    /// <summary>Starts a term: the warm-up begins, and what an earlier term knew of nodes is forgotten.</summary>
     public void BecomeLeader()
     {
         lock (_lock)
         {
-            _leaderSince = time.GetUtcNow();
+            _leading = true;
+            _leaderSince = _time.GetUtcNow();
             _nodes.Clear();
             _placement.Clear();
         }
     }
 
-    public bool InWarmUp => time.GetUtcNow() - _leaderSince < WarmUp;
+    /// <summary>Ends a term: the nodes and placements are forgotten (the next leader rebuilds them).</summary>
+    public void StopLeading()
+    {
+        lock (_lock)
+        {
+            _leading = false;
+            _nodes.Clear();
+            _placement.Clear();
+        }
+    }
+
+    public bool IsLeading => Volatile.Read(ref _leading);
+
+    public bool InWarmUp => _time.GetUtcNow() - _leaderSince < _warmUp;
 
     /// <summary>Replaces the set of configurations (from every source). Unchanged ones keep their node; removed ones leave theirs.</summary>
     public void SetConfigs(IEnumerable<CheckConfig> configs)
@@ -49,12 +85,12 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
         lock (_lock)
         {
             var next = new Dictionary<string, CheckConfig>(StringComparer.Ordinal);
-            var endpoints = new Dictionary<string, List<CheckConfig>>(StringComparer.Ordinal);
+            var endpoints = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
             foreach (var config in configs)
             {
                 if (config.NodeName.Length > 0)
                 {
-                    (endpoints.TryGetValue(config.NodeName, out var list) ? list : endpoints[config.NodeName] = []).Add(config);
+                    (endpoints.TryGetValue(config.NodeName, out var list) ? list : endpoints[config.NodeName] = []).Add(new Entry(config));
                 }
                 else
                 {
@@ -63,27 +99,38 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
             }
             foreach (var id in _configs.Keys.Where(id => !next.ContainsKey(id)).ToList())
             {
+                _configs.Remove(id);
+                _costs.Remove(id);
                 if (_placement.Remove(id, out var node) && _nodes.TryGetValue(node, out var state))
                 {
                     state.Configs.Remove(id);
-                    state.LastChange = NextChange();
+                    Changed(state);
                 }
             }
-            _configs.Clear();
             foreach (var (id, config) in next)
             {
-                _configs[id] = config;
+                _configs.TryAdd(id, new Entry(config));
             }
-            _endpoints.Clear();
             foreach (var (node, list) in endpoints)
             {
-                _endpoints[node] = list;
+                if (!_endpoints.TryGetValue(node, out var previous) || !previous.Select(e => e.Config).SequenceEqual(list.Select(e => e.Config)))
+                {
+                    _endpointsBodies.Remove(node);
+                }
             }
+            foreach (var node in _endpoints.Keys.Where(n => !endpoints.ContainsKey(n)))
+            {
+                _endpointsBodies.Remove(node);
+            }
+            _endpoints = endpoints;
         }
     }
 
-    /// <summary>A node agent's heartbeat: true when its <paramref name="lastChange"/> is the current one (or during warm-up).</summary>
-    public bool Heartbeat(string node, long lastChange)
+    /// <summary>
+    /// A node agent's heartbeat: true when its <paramref name="lastChange"/> is the current one (or during warm-up).
+    /// <paramref name="costsMs"/>, when the node agent reports them, are the run times of the configurations it runs.
+    /// </summary>
+    public bool Heartbeat(string node, long lastChange, IReadOnlyDictionary<string, double>? costsMs = null)
     {
         lock (_lock)
         {
@@ -91,7 +138,17 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
             {
                 _nodes[node] = state = new NodeState(NextChange());
             }
-            state.LastSeen = time.GetUtcNow();
+            state.LastSeen = _time.GetUtcNow();
+            if (costsMs is not null)
+            {
+                foreach (var (id, cost) in costsMs)
+                {
+                    if (state.Configs.Contains(id) && double.IsFinite(cost) && cost >= 0)
+                    {
+                        _costs[id] = cost;
+                    }
+                }
+            }
             return InWarmUp || state.LastChange == lastChange;
         }
     }
@@ -105,7 +162,23 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
             {
                 return null;
             }
-            return (state.LastChange, [.. state.Configs.Order(StringComparer.Ordinal).Select(id => _configs[id])]);
+            return (state.LastChange, [.. state.Configs.Order(StringComparer.Ordinal).Select(id => _configs[id].Config)]);
+        }
+    }
+
+    /// <summary>
+    /// <c>{"last_change":N,"configs":[...]}</c> for <paramref name="node"/>, serialized once per change of its set;
+    /// null for a node that never sent a heartbeat (or expired).
+    /// </summary>
+    public byte[]? ConfigsBody(string node)
+    {
+        lock (_lock)
+        {
+            if (!_nodes.TryGetValue(node, out var state))
+            {
+                return null;
+            }
+            return state.Body ??= Body(state.LastChange, state.Configs.Order(StringComparer.Ordinal).Select(id => _configs[id]));
         }
     }
 
@@ -114,7 +187,34 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
     {
         lock (_lock)
         {
-            return _endpoints.TryGetValue(node, out var list) ? [.. list] : [];
+            return _endpoints.TryGetValue(node, out var list) ? [.. list.Select(e => e.Config)] : [];
+        }
+    }
+
+    /// <summary><c>{"last_change":0,"configs":[...]}</c>: the endpoints checks for the pods on <paramref name="node"/> (Datadog's last_change is always 0 there).</summary>
+    public byte[] EndpointsBody(string node)
+    {
+        lock (_lock)
+        {
+            if (_endpointsBodies.TryGetValue(node, out var body))
+            {
+                return body;
+            }
+            body = Body(0, _endpoints.TryGetValue(node, out var list) ? list : []);
+            if (list is not null)
+            {
+                _endpointsBodies[node] = body;
+            }
+            return body;
+        }
+    }
+
+    /// <summary>Every endpoints check, for the CLI route.</summary>
+    public byte[] AllEndpointsBody()
+    {
+        lock (_lock)
+        {
+            return Body(0, _endpoints.OrderBy(e => e.Key, StringComparer.Ordinal).SelectMany(e => e.Value));
         }
     }
 
@@ -123,7 +223,7 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
     {
         lock (_lock)
         {
-            return [.. _configs.Where(c => !_placement.ContainsKey(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value)];
+            return [.. _configs.Where(c => !_placement.ContainsKey(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value.Config)];
         }
     }
 
@@ -136,13 +236,69 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
         }
     }
 
+    /// <summary>Counts for status and metrics.</summary>
+    public DispatchSummary Summary()
+    {
+        lock (_lock)
+        {
+            return new DispatchSummary(_leading, _leading && InWarmUp, _nodes.Count, _configs.Count, _configs.Count - _placement.Count,
+                _endpoints.Values.Sum(l => l.Count));
+        }
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/clusterchecks</c> as Datadog's cluster agent answers it:
+    /// <c>{"not_running":"","warmup":false,"nodes":[{"name":..,"configs":[..]}],"dangling":[..]}</c>.
+    /// </summary>
+    public byte[] StateBody(string notRunning)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            lock (_lock)
+            {
+                w.WriteStartObject();
+                w.WriteString("not_running", notRunning);
+                w.WriteBoolean("warmup", _leading && InWarmUp);
+                w.WriteStartArray("nodes");
+                if (notRunning.Length == 0)
+                {
+                    foreach (var (name, state) in _nodes.OrderBy(n => n.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("name", name);
+                        w.WriteStartArray("configs");
+                        foreach (var id in state.Configs.Order(StringComparer.Ordinal))
+                        {
+                            w.WriteRawValue(_configs[id].Wire, skipInputValidation: true);
+                        }
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("dangling");
+                if (notRunning.Length == 0)
+                {
+                    foreach (var (_, entry) in _configs.Where(c => !_placement.ContainsKey(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteRawValue(entry.Wire, skipInputValidation: true);
+                    }
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>Expires silent nodes and, after the warm-up, places dangling configurations. Returns how many were placed.</summary>
     public int Tick()
     {
         lock (_lock)
         {
-            var now = time.GetUtcNow();
-            foreach (var (name, state) in _nodes.Where(n => now - n.Value.LastSeen > NodeExpiry).ToList())
+            var now = _time.GetUtcNow();
+            foreach (var (name, state) in _nodes.Where(n => now - n.Value.LastSeen > _expiry).ToList())
             {
                 _nodes.Remove(name);
                 foreach (var id in state.Configs)
@@ -150,7 +306,7 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
                     _placement.Remove(id);
                 }
             }
-            if (InWarmUp || _nodes.Count == 0)
+            if (!_leading || InWarmUp || _nodes.Count == 0)
             {
                 return 0;
             }
@@ -166,26 +322,115 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
             {
                 queue.Enqueue(name, (state.Configs.Count, name));
             }
-            var touched = new HashSet<string>(StringComparer.Ordinal);
+            var touched = new HashSet<NodeState>();
             foreach (var id in dangling)
             {
                 var target = queue.Dequeue();
                 var state = _nodes[target];
                 _placement[id] = target;
                 state.Configs.Add(id);
-                touched.Add(target);
+                touched.Add(state);
                 queue.Enqueue(target, (state.Configs.Count, target));
             }
-            foreach (var node in touched)
+            foreach (var state in touched)
             {
-                _nodes[node].LastChange = NextChange();
+                Changed(state);
             }
             return dangling.Count;
         }
     }
 
+    /// <summary>
+    /// Moves configurations from the busiest node to the least busy one while a move lowers the busier of the
+    /// two by at least the minimum improvement. A configuration's cost is the run time its node agent reports;
+    /// one never measured (a Datadog node agent reports none) costs the mean of the measured ones, or 1 when
+    /// none is, so an unmeasured pool balances by count. Nothing moves during the warm-up.
+    /// </summary>
+    public IReadOnlyList<RebalanceMove> Rebalance()
+    {
+        lock (_lock)
+        {
+            var moves = new List<RebalanceMove>();
+            if (!_leading || InWarmUp || _nodes.Count < 2)
+            {
+                return moves;
+            }
+            var fallback = _costs.Count > 0 ? _costs.Values.Average() : 1.0;
+            double Cost(string id) => _costs.TryGetValue(id, out var c) ? c : fallback;
+            var busyness = _nodes.ToDictionary(n => n.Key, n => n.Value.Configs.Sum(Cost), StringComparer.Ordinal);
+            var touched = new HashSet<NodeState>();
+            for (var round = 0; round < _configs.Count; round++)
+            {
+                var source = busyness.MaxBy(b => (b.Value, b.Key)).Key;
+                var dest = busyness.MinBy(b => (b.Value, b.Key)).Key;
+                var (sourceLoad, destLoad) = (busyness[source], busyness[dest]);
+                string? best = null;
+                var bestPeak = sourceLoad * (1 - _minImprovement);
+                foreach (var id in _nodes[source].Configs.Order(StringComparer.Ordinal))
+                {
+                    var weight = Cost(id);
+                    var peak = Math.Max(sourceLoad - weight, destLoad + weight);
+                    if (peak < bestPeak)
+                    {
+                        (best, bestPeak) = (id, peak);
+                    }
+                }
+                if (best is null)
+                {
+                    break;
+                }
+                var w = Cost(best);
+                _nodes[source].Configs.Remove(best);
+                _nodes[dest].Configs.Add(best);
+                _placement[best] = dest;
+                busyness[source] = sourceLoad - w;
+                busyness[dest] = destLoad + w;
+                touched.Add(_nodes[source]);
+                touched.Add(_nodes[dest]);
+                moves.Add(new RebalanceMove(best, w, source, -w, dest, w));
+            }
+            foreach (var state in touched)
+            {
+                Changed(state);
+            }
+            return moves;
+        }
+    }
+
+    private void Changed(NodeState state)
+    {
+        state.LastChange = NextChange();
+        state.Body = null;
+    }
+
+    private static byte[] Body(long lastChange, IEnumerable<Entry> entries)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("last_change", lastChange);
+            w.WriteStartArray("configs");
+            foreach (var entry in entries)
+            {
+                w.WriteRawValue(entry.Wire, skipInputValidation: true);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A new <c>last_change</c>: the clock in milliseconds, strictly above every earlier one.</summary>
-    private long NextChange() => _lastChange = Math.Max(_lastChange + 1, time.GetUtcNow().ToUnixTimeMilliseconds());
+    private long NextChange() => _lastChange = Math.Max(_lastChange + 1, _time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>A configuration and its wire JSON, serialized once.</summary>
+    private sealed class Entry(CheckConfig config)
+    {
+        public CheckConfig Config { get; } = config;
+
+        public byte[] Wire { get; } = ConfigWire.ToBytes(config);
+    }
 
     private sealed class NodeState(long lastChange)
     {
@@ -194,5 +439,8 @@ public sealed class ClusterCheckDispatcher(TimeProvider time)
         public DateTimeOffset LastSeen { get; set; }
 
         public HashSet<string> Configs { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The configurations response for <see cref="LastChange"/>, once asked for.</summary>
+        public byte[]? Body { get; set; }
     }
 }

@@ -10,6 +10,16 @@ namespace Dca.ClusterChecks;
 /// </summary>
 public static class ConfigWire
 {
+    public static byte[] ToBytes(CheckConfig config)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            Write(w, config);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static void Write(Utf8JsonWriter w, CheckConfig config)
     {
         w.WriteStartObject();

@@ -131,6 +131,68 @@ internal sealed class OptionSource
     /// <summary>A duration in whole seconds, the unit the Datadog agents use for their *_seconds and lease options.</summary>
     public TimeSpan Seconds(OptionDefinition option, int min, int max) => TimeSpan.FromSeconds(Int(option, min, max));
 
+    /// <summary>
+    /// A duration as Go writes one (<c>30s</c>, <c>10m</c>, <c>1m30s</c>, <c>500ms</c>, <c>1h</c>), the form of the
+    /// Datadog agents' duration options, or a bare number of seconds (Go would read a bare number as
+    /// nanoseconds, which no one means).
+    /// </summary>
+    public TimeSpan Duration(OptionDefinition option, TimeSpan min, TimeSpan max)
+    {
+        var raw = Raw(option);
+        if (ParseDuration(raw?.Trim()) is { } value && value >= min && value <= max)
+        {
+            return value;
+        }
+        throw Invalid(option, raw, $"expected a duration between {Describe(min)} and {Describe(max)} (e.g. 30s, 10m, or seconds)");
+    }
+
+    private static string Describe(TimeSpan t) => t.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
+
+    private static TimeSpan? ParseDuration(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return double.IsFinite(seconds) && seconds >= 0 && seconds < 1e9 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+        var total = TimeSpan.Zero;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
+            {
+                i++;
+            }
+            if (!double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+            {
+                return null;
+            }
+            var unitStart = i;
+            while (i < text.Length && char.IsAsciiLetter(text[i]))
+            {
+                i++;
+            }
+            double? scale = text[unitStart..i] switch
+            {
+                "ms" => 0.001,
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => null,
+            };
+            if (scale is not { } factor || amount * factor >= 1e9)
+            {
+                return null;
+            }
+            total += TimeSpan.FromSeconds(amount * factor);
+        }
+        return total;
+    }
+
     public T Choice<T>(OptionDefinition option, IReadOnlyDictionary<string, T> choices)
     {
         var raw = Raw(option);
