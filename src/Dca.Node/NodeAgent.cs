@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Dca.Hosting;
+using Dca.Node.Checks;
 using Dca.Node.Collection;
 using Dca.Node.Http;
 using Dca.Node.Kubelet;
@@ -59,6 +60,17 @@ internal static class NodeAgent
             sp.GetRequiredService<SeriesShipper>(), sp.GetRequiredService<HealthRegistry>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NodeCollector>>()));
         services.AddHostedService(sp => sp.GetRequiredService<NodeCollector>());
+        if (options.ClusterChecks || options.EndpointsChecks)
+        {
+            services.AddSingleton(sp =>
+            {
+                var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger<CheckScheduler>();
+                CheckScheduler Scheduler(string kind) => new(kind, options.Host, sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<SeriesShipper>(), TimeProvider.System, logger);
+                return new ClusterCheckRunner(sp.GetRequiredService<ClusterAgentClient>(), options.Host, options.Node, options.ClusterChecks, options.EndpointsChecks,
+                    Scheduler("cluster checks"), Scheduler("endpoints checks"), TimeProvider.System, sp.GetRequiredService<ILogger<ClusterCheckRunner>>());
+            });
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterCheckRunner>());
+        }
         using var host = builder.Build();
 
         // The container disposes the server (it stops listening) when the host is disposed.
@@ -74,6 +86,7 @@ internal static class NodeAgent
                     await OpenMetricsWriter.WriteAsync(collector.Last, stream, ct);
                     var self = new StringBuilder(4096);
                     collector.WriteSelfMetrics(self);
+                    host.Services.GetService<ClusterCheckRunner>()?.WriteSelfMetrics(self);
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(self.ToString()), ct);
                     await stream.FlushAsync(ct);
                     afterBurst?.Invoke();

@@ -94,12 +94,15 @@ internal sealed record NodeOptions
     public static readonly OptionDefinition TrimWorkingSetOption = new("DCA_TRIM_WORKING_SET", null, "true",
         "After the first collection, give back memory only start-up used");
 
+    public static readonly OptionDefinition ExtraConfigProviders = new("DD_EXTRA_CONFIG_PROVIDERS", null, null,
+        "Config providers, space-separated: clusterchecks runs the checks the cluster agent dispatches here, endpointschecks the checks of this node's pods' endpoints");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         HealthPort, OpenMetricsPort, BindHost, NodeName, Hostname, ClusterName,
         KubeletHost, KubeletHttpsPort, KubeletHttpPort, KubeletTlsVerify, KubeletClientCa, KubeletClientCrt, KubeletClientKey, KubeletTokenPath,
         ClusterAgentEnabled, ClusterAgentUrl, ClusterAgentService, ClusterAgentToken, ClusterAgentVerifyTls, ClusterAgentCa, ClusterAgentReconnect,
-        MetadataFrequency, PodLabelsAsTags, NamespaceLabelsAsTags, NodeLabelsAsTags, IgnoreReadiness, CheckInterval,
+        ExtraConfigProviders, MetadataFrequency, PodLabelsAsTags, NamespaceLabelsAsTags, NodeLabelsAsTags, IgnoreReadiness, CheckInterval,
         IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl, TrimWorkingSetOption, AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -137,6 +140,12 @@ internal sealed record NodeOptions
 
     public bool TrimWorkingSet { get; init; } = true;
 
+    /// <summary><c>clusterchecks</c> in <c>DD_EXTRA_CONFIG_PROVIDERS</c>.</summary>
+    public bool ClusterChecks { get; init; }
+
+    /// <summary><c>endpointschecks</c> in <c>DD_EXTRA_CONFIG_PROVIDERS</c>.</summary>
+    public bool EndpointsChecks { get; init; }
+
     public static NodeOptions Load(OptionSource source) => Load(source, File.Exists);
 
     public static NodeOptions Load(OptionSource source, Func<string, bool> fileExists)
@@ -171,6 +180,26 @@ internal sealed record NodeOptions
             IntakeUri = IntakeOptions.ReadUri(source, Protocol.Intake.IntakeSinkOptions.Resolve),
             TrimWorkingSet = source.Bool(TrimWorkingSetOption),
         };
+        var providers = (source.OptionalString(ExtraConfigProviders) ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var provider in providers)
+        {
+            switch (provider.ToLowerInvariant())
+            {
+                case "clusterchecks":
+                    options = options with { ClusterChecks = true };
+                    break;
+                case "endpointschecks":
+                    options = options with { EndpointsChecks = true };
+                    break;
+                default:
+                    // Datadog's other providers (kubelet, docker, ...) are autodiscovery sources this agent does not have: ignored.
+                    break;
+            }
+        }
+        if ((options.ClusterChecks || options.EndpointsChecks) && options.ClusterAgent is null)
+        {
+            throw source.Invalid(ExtraConfigProviders, source.OptionalString(ExtraConfigProviders), "clusterchecks and endpointschecks need the cluster agent (DD_CLUSTER_AGENT_ENABLED=true)");
+        }
         if (options.OpenMetricsPortNumber != 0 && options.OpenMetricsPortNumber == options.HealthPortNumber)
         {
             throw source.Invalid(OpenMetricsPort, options.OpenMetricsPortNumber.ToString(CultureInfo.InvariantCulture), "DD_HEALTH_PORT and DD_OPENMETRICS_PORT must differ");

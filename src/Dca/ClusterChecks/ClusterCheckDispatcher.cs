@@ -364,13 +364,15 @@ public sealed class ClusterCheckDispatcher
                 var source = busyness.MaxBy(b => (b.Value, b.Key)).Key;
                 var dest = busyness.MinBy(b => (b.Value, b.Key)).Key;
                 var (sourceLoad, destLoad) = (busyness[source], busyness[dest]);
+                // The move that leaves the lower peak of the two, if it lowers the busier one by the minimum improvement.
                 string? best = null;
-                var bestPeak = sourceLoad * (1 - _minImprovement);
+                var bestPeak = double.MaxValue;
+                var threshold = sourceLoad * (1 - _minImprovement);
                 foreach (var id in _nodes[source].Configs.Order(StringComparer.Ordinal))
                 {
                     var weight = Cost(id);
                     var peak = Math.Max(sourceLoad - weight, destLoad + weight);
-                    if (peak < bestPeak)
+                    if (peak <= threshold && peak < sourceLoad && peak < bestPeak)
                     {
                         (best, bestPeak) = (id, peak);
                     }

@@ -129,4 +129,65 @@ public sealed class ClusterCheckDispatcherTests
 
     [Fact]
     public void UnknownNode_HasNoConfigs() => Assert.Null(new ClusterCheckDispatcher(_clock).ConfigsOf("nobody"));
+
+    [Fact]
+    public void Rebalance_MovesTheCostlyCheckOffTheBusiestNode_OnlyForARealImprovement()
+    {
+        var d = WarmedUp(4, "node-a", "node-b");
+        d.Tick();
+        var onA = d.ConfigsOf("node-a")!.Value;
+        var onB = d.ConfigsOf("node-b")!.Value;
+        var idsA = onA.Configs.Select(CheckConfigId.Of).ToList();
+        var idsB = onB.Configs.Select(CheckConfigId.Of).ToList();
+        // node-a's two checks are slow (900 and 300 ms), node-b's are fast (10 ms each).
+        d.Heartbeat("node-a", onA.LastChange, new Dictionary<string, double> { [idsA[0]] = 900, [idsA[1]] = 300 });
+        d.Heartbeat("node-b", onB.LastChange, new Dictionary<string, double> { [idsB[0]] = 10, [idsB[1]] = 10 });
+        var move = Assert.Single(d.Rebalance());
+        // 1,200 vs 20: moving the 900 ms check leaves a peak of 920, moving the 300 ms one 900: the lower peak wins.
+        Assert.Equal((idsA[1], "node-a", "node-b", 300.0), (move.CheckId, move.SourceNodeName, move.DestNodeName, move.CheckWeight));
+        Assert.False(d.Heartbeat("node-a", onA.LastChange), "both nodes' sets changed");
+        Assert.False(d.Heartbeat("node-b", onB.LastChange));
+        Assert.Equal(3, d.ConfigsOf("node-b")!.Value.Configs.Count);
+        // 900 vs 320: moving the 900 ms check gives a peak of 1,220, worse; nothing moves again.
+        Assert.Empty(d.Rebalance());
+    }
+
+    [Fact]
+    public void Rebalance_WithoutMeasurements_EvensTheCounts_AndNothingMovesDuringWarmUp()
+    {
+        var d = WarmedUp(6, "node-a");
+        d.Tick();
+        d.Heartbeat("node-b", 0);
+        d.Heartbeat("node-c", 0);
+        Assert.Equal(4, d.Rebalance().Count);
+        Assert.Equal([("node-a", 2), ("node-b", 2), ("node-c", 2)], d.Nodes());
+        d.BecomeLeader();
+        Assert.Empty(d.Rebalance());
+    }
+
+    [Fact]
+    public void StopLeading_ForgetsNodes_AndPlacesNothing()
+    {
+        var d = WarmedUp(2, "node-a");
+        d.StopLeading();
+        Assert.False(d.IsLeading);
+        d.Heartbeat("node-a", 0);
+        Assert.Equal(0, d.Tick());
+        Assert.Equal(2, d.Dangling().Count);
+    }
+
+    [Fact]
+    public void ConfigsBody_IsTheWireShape_AndIsServedFromCacheUntilTheNextChange()
+    {
+        var d = WarmedUp(1, "node-a");
+        d.Tick();
+        var body = d.ConfigsBody("node-a")!;
+        Assert.Same(body, d.ConfigsBody("node-a"));
+        var root = System.Text.Json.JsonDocument.Parse(body).RootElement;
+        Assert.Equal(d.ConfigsOf("node-a")!.Value.LastChange, root.GetProperty("last_change").GetInt64());
+        Assert.Equal("http_check", root.GetProperty("configs")[0].GetProperty("check_name").GetString());
+        d.SetConfigs([]);
+        Assert.NotSame(body, d.ConfigsBody("node-a"));
+        Assert.Null(d.ConfigsBody("ghost"));
+    }
 }
