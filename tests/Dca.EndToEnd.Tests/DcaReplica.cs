@@ -24,13 +24,13 @@ public sealed class DcaReplica : IAsyncDisposable
     public HttpClient Metrics { get; }
 
     public static DcaReplica Start(SimulatedCluster cluster, string name, int leaseSeconds, IDictionary<string, string>? extra = null, int? commandPort = null,
-        string? kubeconfig = null)
+        string? kubeconfig = null, string bindHost = "127.0.0.1")
     {
         var metrics = FreePort.Next();
         var command = commandPort ?? FreePort.Next();
         var env = new Dictionary<string, string>
         {
-            ["DD_BIND_HOST"] = "127.0.0.1",
+            ["DD_BIND_HOST"] = bindHost,
             ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = ClusterAgentProcessTests.Token,
             ["DD_HEALTH_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["DD_CLUSTER_AGENT_CMD_PORT"] = command.ToString(CultureInfo.InvariantCulture),
@@ -44,7 +44,7 @@ public sealed class DcaReplica : IAsyncDisposable
             env[key] = value;
         }
         return new DcaReplica(name, NativeProcess.Start("dca", ["--kubeconfig", kubeconfig ?? cluster.Kubeconfig], env),
-            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}") }, command);
+            new HttpClient { BaseAddress = new Uri($"http://{bindHost}:{metrics}") }, command);
     }
 
     /// <summary>Waits until exactly one of <paramref name="replicas"/> reports itself leader on /metrics.</summary>
