@@ -50,6 +50,13 @@ public class ClusterCheckDispatch
     [Benchmark]
     public bool Heartbeat() => _settled.Heartbeat(_nodes[_next++ % Nodes], _lastChange);
 
+    /// <summary>A node agent's configuration fetch: its cached body (serialized on the first fetch after a change).</summary>
+    [Benchmark]
+    public byte[]? ConfigsBody() => _settled.ConfigsBody(_nodes[_next++ % Nodes]);
+
+    /// <summary>Every node's configurations body, as after a full dispatch; returns their total size.</summary>
+    public long ServeEveryNode() => _nodes.Sum(n => (long)_settled.ConfigsBody(n)!.Length);
+
     private sealed class SteppedTime : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = new(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);

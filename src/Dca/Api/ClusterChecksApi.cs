@@ -79,15 +79,37 @@ internal sealed class ClusterChecksApi(DcaOptions options, IServiceProvider serv
             await ApiEndpoint.WriteError(ctx, StatusCodes.Status413PayloadTooLarge, $"a node status is at most {MaxStatusBody} bytes");
             return;
         }
-        NodeStatus? status;
-        try
+        // The body is a few dozen bytes: gathered by the request's pipe and parsed in one synchronous pass.
+        NodeStatus? status = null;
+        var reader = ctx.Request.BodyReader;
+        while (true)
         {
-            status = await JsonSerializer.DeserializeAsync(ctx.Request.Body, ProtocolJsonContext.Default.NodeStatus, ctx.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            await ApiEndpoint.WriteError(ctx, StatusCodes.Status400BadRequest, "the body is not a node status {\"last_change\":<int>,\"node_type\":<int>}: " + e.Message.Split(" Path:")[0]);
-            return;
+            var read = await reader.ReadAsync(ctx.RequestAborted);
+            var buffer = read.Buffer;
+            if (buffer.Length > MaxStatusBody)
+            {
+                reader.AdvanceTo(buffer.End);
+                await ApiEndpoint.WriteError(ctx, StatusCodes.Status413PayloadTooLarge, $"a node status is at most {MaxStatusBody} bytes");
+                return;
+            }
+            if (!read.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            try
+            {
+                var json = new Utf8JsonReader(buffer);
+                status = JsonSerializer.Deserialize(ref json, ProtocolJsonContext.Default.NodeStatus);
+            }
+            catch (JsonException e)
+            {
+                reader.AdvanceTo(buffer.End);
+                await ApiEndpoint.WriteError(ctx, StatusCodes.Status400BadRequest, "the body is not a node status {\"last_change\":<int>,\"node_type\":<int>}: " + e.Message.Split(" Path:")[0]);
+                return;
+            }
+            reader.AdvanceTo(buffer.End);
+            break;
         }
         if (status is null || node.Length == 0)
         {

@@ -20,7 +20,7 @@ namespace Dca.ClusterChecks;
 /// </list>
 /// Endpoints checks (configurations with a node name) are not dispatched: each node reads its own.
 /// One lock guards the state: a heartbeat is a dictionary look-up; a node's configurations response is
-/// serialized once per <c>last_change</c> from each configuration's wire bytes, made once per configuration.
+/// assembled from each configuration's wire bytes, serialized once per configuration.
 /// </summary>
 public sealed class ClusterCheckDispatcher
 {
@@ -39,6 +39,9 @@ public sealed class ClusterCheckDispatcher
     private readonly Dictionary<string, double> _costs = new(StringComparer.Ordinal);
     private Dictionary<string, List<Entry>> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _endpointsBodies = new(StringComparer.Ordinal);
+    private Dictionary<CheckConfig, (string Id, Entry Entry)> _seen = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<CheckConfig, (string Id, Entry Entry)> _spareSeen = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, Entry> _next = new(StringComparer.Ordinal);
     private DateTimeOffset _leaderSince;
     private long _lastChange;
     private bool _leading;
@@ -79,24 +82,40 @@ public sealed class ClusterCheckDispatcher
 
     public bool InWarmUp => _time.GetUtcNow() - _leaderSince < _warmUp;
 
-    /// <summary>Replaces the set of configurations (from every source). Unchanged ones keep their node; removed ones leave theirs.</summary>
+    /// <summary>
+    /// Replaces the set of configurations (from every source). Unchanged ones keep their node; removed ones leave
+    /// theirs. Identities and wire bytes are computed outside the lock, and only for configurations not seen in the
+    /// previous call (a re-resolved source hands the same objects back), so heartbeats never wait on hashing.
+    /// Calls are serialized by their one caller (the sources' loop).
+    /// </summary>
     public void SetConfigs(IEnumerable<CheckConfig> configs)
     {
+        // Two identity maps used in turn and a reused set: cleared, not re-allocated, so a 10,000-check resolution
+        // does not put new arrays on the large-object heap every time.
+        var known = _spareSeen;
+        known.Clear();
+        var next = _next;
+        next.Clear();
+        var endpoints = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
+        foreach (var config in configs)
+        {
+            if (!_seen.TryGetValue(config, out var seen))
+            {
+                seen = (CheckConfigId.Of(config), new Entry(config));
+            }
+            known[config] = seen;
+            if (config.NodeName.Length > 0)
+            {
+                (endpoints.TryGetValue(config.NodeName, out var list) ? list : endpoints[config.NodeName] = []).Add(seen.Entry);
+            }
+            else
+            {
+                next.TryAdd(seen.Id, seen.Entry);
+            }
+        }
+        (_seen, _spareSeen) = (known, _seen);
         lock (_lock)
         {
-            var next = new Dictionary<string, CheckConfig>(StringComparer.Ordinal);
-            var endpoints = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
-            foreach (var config in configs)
-            {
-                if (config.NodeName.Length > 0)
-                {
-                    (endpoints.TryGetValue(config.NodeName, out var list) ? list : endpoints[config.NodeName] = []).Add(new Entry(config));
-                }
-                else
-                {
-                    next[CheckConfigId.Of(config)] = config;
-                }
-            }
             foreach (var id in _configs.Keys.Where(id => !next.ContainsKey(id)).ToList())
             {
                 _configs.Remove(id);
@@ -107,9 +126,9 @@ public sealed class ClusterCheckDispatcher
                     Changed(state);
                 }
             }
-            foreach (var (id, config) in next)
+            foreach (var (id, entry) in next)
             {
-                _configs.TryAdd(id, new Entry(config));
+                _configs.TryAdd(id, entry);
             }
             foreach (var (node, list) in endpoints)
             {
@@ -167,8 +186,9 @@ public sealed class ClusterCheckDispatcher
     }
 
     /// <summary>
-    /// <c>{"last_change":N,"configs":[...]}</c> for <paramref name="node"/>, serialized once per change of its set;
-    /// null for a node that never sent a heartbeat (or expired).
+    /// <c>{"last_change":N,"configs":[...]}</c> for <paramref name="node"/>, assembled from each configuration's
+    /// wire bytes (a copy, not a serialization: not caching the bodies saves a quarter of the state at 10,000
+    /// checks); null for a node that never sent a heartbeat (or expired).
     /// </summary>
     public byte[]? ConfigsBody(string node)
     {
@@ -178,7 +198,7 @@ public sealed class ClusterCheckDispatcher
             {
                 return null;
             }
-            return state.Body ??= Body(state.LastChange, state.Configs.Order(StringComparer.Ordinal).Select(id => _configs[id]));
+            return Body(state.LastChange, state.Configs.Order(StringComparer.Ordinal).Select(id => _configs[id]));
         }
     }
 
@@ -298,15 +318,24 @@ public sealed class ClusterCheckDispatcher
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            foreach (var (name, state) in _nodes.Where(n => now - n.Value.LastSeen > _expiry).ToList())
+            List<string>? expired = null;
+            foreach (var (name, state) in _nodes)
             {
-                _nodes.Remove(name);
-                foreach (var id in state.Configs)
+                if (now - state.LastSeen > _expiry)
+                {
+                    (expired ??= []).Add(name);
+                }
+            }
+            foreach (var name in expired ?? [])
+            {
+                _nodes.Remove(name, out var state);
+                foreach (var id in state!.Configs)
                 {
                     _placement.Remove(id);
                 }
             }
-            if (!_leading || InWarmUp || _nodes.Count == 0)
+            // Placement is a subset of the configurations: equal counts mean nothing is dangling (no scan).
+            if (!_leading || InWarmUp || _nodes.Count == 0 || _placement.Count == _configs.Count)
             {
                 return 0;
             }
@@ -399,11 +428,7 @@ public sealed class ClusterCheckDispatcher
         }
     }
 
-    private void Changed(NodeState state)
-    {
-        state.LastChange = NextChange();
-        state.Body = null;
-    }
+    private void Changed(NodeState state) => state.LastChange = NextChange();
 
     private static byte[] Body(long lastChange, IEnumerable<Entry> entries)
     {
@@ -441,8 +466,5 @@ public sealed class ClusterCheckDispatcher
         public DateTimeOffset LastSeen { get; set; }
 
         public HashSet<string> Configs { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>The configurations response for <see cref="LastChange"/>, once asked for.</summary>
-        public byte[]? Body { get; set; }
     }
 }

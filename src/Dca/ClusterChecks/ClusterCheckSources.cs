@@ -36,6 +36,8 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     private SliceWatch? _slices;
     private SliceWatch? _pendingSlices;
     private IReadOnlyList<ConfigProblem> _problems = [];
+    private string? _confdFingerprint;
+    private (IReadOnlyList<CheckConfig> Configs, IReadOnlyList<ConfigProblem> Problems) _confd = ([], []);
     private HashSet<string> _reported = [];
     private long _resolutions;
     private long _problemsReported;
@@ -165,9 +167,18 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     private void Resolve()
     {
         var configs = new List<CheckConfig>();
-        var (files, problems) = ConfDirectory.Read(_settings.ConfdPath);
+        // The directory is parsed again only when a file changed (10,000 files take a while to parse).
+        var fingerprint = ConfDirectory.Fingerprint(_settings.ConfdPath);
+        if (fingerprint != _confdFingerprint)
+        {
+            var (read, readProblems) = ConfDirectory.Read(_settings.ConfdPath);
+            _confd = ([.. read.Select(Tagged)], readProblems);
+            _confdFingerprint = fingerprint;
+        }
+        var (files, problems) = _confd;
         var allProblems = new List<ConfigProblem>(problems);
         configs.AddRange(files);
+        var fromFiles = configs.Count;
         var slices = (_slices?.Reflector.Store.Items ?? []).ToLookup(s => (s.Metadata.Namespace, s.Metadata.Labels?.GetValueOrDefault(EndpointSlice.ServiceNameLabel)));
         foreach (var service in _services!.Store.Items.OrderBy(s => s.Metadata.Namespace, StringComparer.Ordinal).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
@@ -205,12 +216,14 @@ internal sealed partial class ClusterCheckSources : BackgroundService
                 }
             }
         }
-        var tagged = _settings.ExtraTags.Count == 0 ? configs : [.. configs.Select(c => InstanceTags.Add(c, _settings.ExtraTags))];
+        var tagged = configs.Take(fromFiles).Concat(configs.Skip(fromFiles).Select(Tagged)).ToList();
         _dispatcher.SetConfigs(tagged);
         Report(allProblems);
         Interlocked.Increment(ref _resolutions);
         Log.Resolved(_logger, tagged.Count, allProblems.Count);
     }
+
+    private CheckConfig Tagged(CheckConfig config) => _settings.ExtraTags.Count == 0 ? config : InstanceTags.Add(config, _settings.ExtraTags);
 
     private void Report(List<ConfigProblem> problems)
     {

@@ -22,19 +22,7 @@ public static class ConfDirectory
         {
             return (configs, problems);
         }
-        var files = new List<(string Check, string Path)>();
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
-        {
-            var name = Path.GetFileName(entry);
-            if (Directory.Exists(entry) && name.EndsWith(".d", StringComparison.Ordinal))
-            {
-                files.AddRange(Directory.EnumerateFiles(entry).Where(IsYaml).Order(StringComparer.Ordinal).Select(f => (name[..^2], f)));
-            }
-            else if (File.Exists(entry) && IsYaml(entry) && !name.StartsWith("..", StringComparison.Ordinal))
-            {
-                files.Add((Path.GetFileNameWithoutExtension(name), entry));
-            }
-        }
+        var files = Files(directory);
         foreach (var (check, path) in files)
         {
             try
@@ -50,6 +38,55 @@ public static class ConfDirectory
             }
         }
         return (configs, problems);
+    }
+
+    /// <summary>
+    /// What the directory holds now, cheaply: each check file's path, size and modification time (through
+    /// symbolic links, which is how a mounted ConfigMap swaps its files). Equal fingerprints mean nothing to re-read.
+    /// </summary>
+    public static string Fingerprint(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return "";
+        }
+        // Hashed as it goes: 10,000 files would otherwise make a string large enough for the large-object heap.
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, path) in Files(directory))
+        {
+            string line;
+            try
+            {
+                var info = new FileInfo(path);
+                var target = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+                line = $"{path}\0{target.FullName}\0{target.Length}\0{target.LastWriteTimeUtc.Ticks}\n";
+            }
+            catch (IOException)
+            {
+                line = path + "\0?\n";
+            }
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(line));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    /// <summary>The check files: <c>&lt;check&gt;.yaml</c> and <c>&lt;check&gt;.d/*.yaml</c>, in name order, with their check names.</summary>
+    private static List<(string Check, string Path)> Files(string directory)
+    {
+        var files = new List<(string Check, string Path)>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(entry);
+            if (Directory.Exists(entry) && name.EndsWith(".d", StringComparison.Ordinal))
+            {
+                files.AddRange(Directory.EnumerateFiles(entry).Where(IsYaml).Order(StringComparer.Ordinal).Select(f => (name[..^2], f)));
+            }
+            else if (File.Exists(entry) && IsYaml(entry) && !name.StartsWith("..", StringComparison.Ordinal))
+            {
+                files.Add((Path.GetFileNameWithoutExtension(name), entry));
+            }
+        }
+        return files;
     }
 
     private static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
