@@ -48,11 +48,11 @@ public class ClusterCheckDispatch
     }
 
     [Benchmark]
-    public bool Heartbeat() => _settled.Heartbeat(_nodes[_next++ % Nodes], _lastChange);
+    public bool Heartbeat() => _settled.Heartbeat(_nodes[_next = (_next + 1) % Nodes], _lastChange);
 
     /// <summary>A node agent's configuration fetch: its cached body (serialized on the first fetch after a change).</summary>
     [Benchmark]
-    public byte[]? ConfigsBody() => _settled.ConfigsBody(_nodes[_next++ % Nodes]);
+    public byte[]? ConfigsBody() => _settled.ConfigsBody(_nodes[_next = (_next + 1) % Nodes]);
 
     /// <summary>Every node's configurations body, as after a full dispatch; returns their total size.</summary>
     public long ServeEveryNode() => _nodes.Sum(n => (long)_settled.ConfigsBody(n)!.Length);
