@@ -97,7 +97,7 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
     private Scheduled Start(string id, CheckConfigPayload config)
     {
         var scheduled = new Scheduled(id, config.CheckName, config.Source);
-        var instances = (config.Instances ?? []).Select(i => Encoding.UTF8.GetString(i)).ToList();
+        var instances = (config.Instances ?? []).Select(i => i is null ? "" : Encoding.UTF8.GetString(i)).ToList();
         Log.Started(logger, kind, config.CheckName, id, instances.Count, config.Source);
         foreach (var (yaml, index) in instances.Select((y, i) => (y, i)))
         {
@@ -115,9 +115,11 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
         try
         {
             instance = CheckInstance.Parse(yaml);
-            interval = TimeSpan.FromSeconds(Math.Max(1, instance.Number("min_collection_interval", DefaultInterval.TotalSeconds)));
+            // From 1 s to a day; NaN and infinities are not intervals.
+            var seconds = instance.Number("min_collection_interval", DefaultInterval.TotalSeconds);
+            interval = TimeSpan.FromSeconds(double.IsFinite(seconds) ? Math.Clamp(seconds, 1, 86_400) : DefaultInterval.TotalSeconds);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             problem = $"instance {index} of {scheduled.CheckName} cannot be read: {e.Message}";
         }
@@ -131,6 +133,8 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
             Log.Unsupported(logger, kind, scheduled.Source, problem);
         }
         var tags = instance?.Tags ?? [];
+        // Datadog's dispatcher sets empty_default_hostname on cluster checks: their results belong to no host.
+        var host = instance is not null && SafeBool(instance, "empty_default_hostname") ? "" : hostName;
         try
         {
             using var timer = new PeriodicTimer(interval, time);
@@ -141,7 +145,7 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
                     Interlocked.Increment(ref _failures);
                     await SendAsync([new ServiceCheck
                     {
-                        Check = StatusCheck, HostName = hostName, Timestamp = time.GetUtcNow().ToUnixTimeSeconds(), Status = ServiceCheck.Critical,
+                        Check = StatusCheck, HostName = host, Timestamp = time.GetUtcNow().ToUnixTimeSeconds(), Status = ServiceCheck.Critical,
                         Message = problem, Tags = [$"check:{scheduled.CheckName}", .. tags],
                     }], token);
                     continue;
@@ -150,12 +154,19 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
                 CheckResult result;
                 try
                 {
-                    result = await run!(instance!, hostName, time, token);
+                    result = await run!(instance!, host, time, token);
                 }
                 catch (FormatException e)
                 {
                     problem = $"instance {index} of {scheduled.CheckName} is invalid: {e.Message}";
                     Log.Unsupported(logger, kind, scheduled.Source, problem);
+                    continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    // A check is never fatal to the agent, and never silent: reported CRITICAL every interval from now on.
+                    problem = $"check {scheduled.CheckName} failed unexpectedly: {e.Message}";
+                    Log.Crashed(logger, kind, scheduled.CheckName, e);
                     continue;
                 }
                 scheduled.Record(time.GetElapsedTime(started).TotalMilliseconds);
@@ -172,10 +183,17 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
-        catch (Exception e)
+    }
+
+    private static bool SafeBool(CheckInstance instance, string name)
+    {
+        try
         {
-            // A check is never fatal to the agent; its loop stops, loudly.
-            Log.Crashed(logger, kind, scheduled.CheckName, e);
+            return instance.Bool(name, false);
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 
@@ -264,7 +282,7 @@ internal sealed partial class CheckScheduler(string kind, string hostName, IInta
         [LoggerMessage(952, LogLevel.Warning, "{Kind}: {Source}: {Problem}; reported as " + StatusCheck + " CRITICAL")]
         public static partial void Unsupported(ILogger logger, string kind, string source, string problem);
 
-        [LoggerMessage(953, LogLevel.Error, "{Kind}: check {Check} stopped after an unexpected error")]
+        [LoggerMessage(953, LogLevel.Error, "{Kind}: check {Check} failed unexpectedly; reported as " + StatusCheck + " CRITICAL from now on")]
         public static partial void Crashed(ILogger logger, string kind, string check, Exception exception);
 
         [LoggerMessage(954, LogLevel.Warning, "Cluster checks: could not send {Count} service checks: {Error}")]

@@ -42,29 +42,33 @@ internal sealed partial class ClusterCheckRunner(
     {
         _clusterContact = _endpointsContact = time.GetTimestamp();
         Log.Starting(logger, identifier, clusterChecks, endpointsChecks);
+        // Two loops: a slow endpoints fetch must never delay a heartbeat (the leader expires silent nodes at 30 s).
         try
         {
-            using var timer = new PeriodicTimer(Period, time);
-            do
-            {
-                if (clusterChecks)
-                {
-                    await PollClusterChecksAsync(stoppingToken);
-                }
-                if (endpointsChecks)
-                {
-                    await PollEndpointsChecksAsync(stoppingToken);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            await Task.WhenAll(
+                clusterChecks ? LoopAsync(PollClusterChecksAsync, stoppingToken) : Task.CompletedTask,
+                endpointsChecks ? LoopAsync(PollEndpointsChecksAsync, stoppingToken) : Task.CompletedTask);
         }
         finally
         {
             cluster.StopAll();
             endpoints.StopAll();
+        }
+    }
+
+    private async Task LoopAsync(Func<CancellationToken, Task> poll, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(Period, time);
+            do
+            {
+                await poll(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -91,8 +95,9 @@ internal sealed partial class ClusterCheckRunner(
                 Log.Recovered(logger, "cluster checks");
             }
         }
-        catch (ClusterAgentException e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Anything (an unreachable cluster agent, an answer we cannot use, a bug) is a failed poll, never the end of the loop.
             Failed(e, "cluster checks", ref _clusterFailing, _clusterContact, cluster);
             if (cluster.Count == 0)
             {
@@ -119,13 +124,13 @@ internal sealed partial class ClusterCheckRunner(
                 Log.Recovered(logger, "endpoints checks");
             }
         }
-        catch (ClusterAgentException e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Failed(e, "endpoints checks", ref _endpointsFailing, _endpointsContact, endpoints);
         }
     }
 
-    private void Failed(ClusterAgentException e, string kind, ref bool failing, long lastContact, CheckScheduler scheduler)
+    private void Failed(Exception e, string kind, ref bool failing, long lastContact, CheckScheduler scheduler)
     {
         Interlocked.Increment(ref _errors);
         if (!failing)

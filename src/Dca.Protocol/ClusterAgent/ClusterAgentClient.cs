@@ -239,6 +239,11 @@ public sealed class ClusterAgentClient : IDisposable
         {
             throw new ClusterAgentException($"{path}: cannot reach the cluster agent at {_options.Endpoint.Authority}: {e.InnerException?.Message ?? e.Message}", null, e);
         }
+        catch (ObjectDisposedException e)
+        {
+            // Another caller reconnected (reconnect period) while this request held the previous client.
+            throw new ClusterAgentException($"{path}: the connection was recycled during the request; retried at the next poll", null, e);
+        }
     }
 
     private HttpClient CreateHttpClient()

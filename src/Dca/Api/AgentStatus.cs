@@ -95,6 +95,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             w.Gauge("dca_cluster_checks_endpoints_configs", "Endpoints-check configurations (one per checked pod endpoint).", d.EndpointsConfigs);
             w.Gauge("dca_cluster_checks_config_problems", "Check annotations and files that could not be used.", sources.Problems.Count);
             w.Counter("dca_cluster_checks_config_problems_reported_total", "Distinct configuration problems logged.", sources.ProblemsReported);
+            w.Counter("dca_cluster_checks_resolve_errors_total", "Resolutions of the sources that failed on an unexpected error (retried).", sources.Errors);
             foreach (var (name, reflector) in sources.Informers)
             {
                 var labels = $"resource=\"{name}\"";

@@ -9,8 +9,9 @@ namespace Dca.ClusterChecks;
 /// <list type="bullet">
 /// <item>Heartbeats register nodes; a node not heard from for the expiry is dropped and its configurations
 /// become dangling.</item>
-/// <item>During the warm-up after becoming leader every heartbeat is answered up to date (node agents keep
-/// what they run) and nothing is placed, so the registry fills before placement starts.</item>
+/// <item>During the warm-up after becoming leader, and until the first placement after it, every heartbeat is
+/// answered up to date (node agents keep what they run) and nothing is placed, so the registry fills before
+/// placement starts. Outside a term (not leading) the same answer.</item>
 /// <item><see cref="Tick"/> expires nodes and places dangling configurations on the least-busy node (fewest
 /// configurations, then name).</item>
 /// <item><see cref="Rebalance"/> moves configurations from the busiest node (by the run times node agents
@@ -45,6 +46,7 @@ public sealed class ClusterCheckDispatcher
     private DateTimeOffset _leaderSince;
     private long _lastChange;
     private bool _leading;
+    private bool _placedAfterWarmUp;
 
     public ClusterCheckDispatcher(TimeProvider time, ClusterCheckSettings? settings = null)
     {
@@ -61,6 +63,7 @@ public sealed class ClusterCheckDispatcher
         lock (_lock)
         {
             _leading = true;
+            _placedAfterWarmUp = false;
             _leaderSince = _time.GetUtcNow();
             _nodes.Clear();
             _placement.Clear();
@@ -153,6 +156,16 @@ public sealed class ClusterCheckDispatcher
     {
         lock (_lock)
         {
+            // Not leading (the term is starting or ending): node agents keep what they run.
+            if (!_leading)
+            {
+                return true;
+            }
+            // A value minted by an earlier leader (whose clock may be ahead of ours) is never minted again.
+            if (lastChange > _lastChange)
+            {
+                _lastChange = lastChange;
+            }
             if (!_nodes.TryGetValue(node, out var state))
             {
                 _nodes[node] = state = new NodeState(NextChange());
@@ -168,7 +181,8 @@ public sealed class ClusterCheckDispatcher
                     }
                 }
             }
-            return InWarmUp || state.LastChange == lastChange;
+            // Until the first placement after the warm-up, a node's empty set is not news: it keeps what it runs.
+            return !_placedAfterWarmUp || state.LastChange == lastChange;
         }
     }
 
@@ -334,8 +348,13 @@ public sealed class ClusterCheckDispatcher
                     _placement.Remove(id);
                 }
             }
+            if (!_leading || InWarmUp)
+            {
+                return 0;
+            }
+            _placedAfterWarmUp = true;
             // Placement is a subset of the configurations: equal counts mean nothing is dangling (no scan).
-            if (!_leading || InWarmUp || _nodes.Count == 0 || _placement.Count == _configs.Count)
+            if (_nodes.Count == 0 || _placement.Count == _configs.Count)
             {
                 return 0;
             }

@@ -25,24 +25,14 @@ internal sealed partial class ClusterCheckLeaderWork(ClusterCheckDispatcher disp
             using var timer = new PeriodicTimer(TickPeriod, time);
             while (await timer.WaitForNextTickAsync(termToken))
             {
-                var placed = dispatcher.Tick();
-                if (!warm && !dispatcher.InWarmUp)
+                try
                 {
-                    warm = true;
-                    Log.WarmedUp(logger, dispatcher.Nodes().Count);
+                    TickOnce(settings, ref warm, ref sinceRebalance);
                 }
-                if (placed > 0)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    Log.Placed(logger, placed);
-                }
-                if (settings.RebalancePeriod > TimeSpan.Zero && time.GetElapsedTime(sinceRebalance) >= settings.RebalancePeriod)
-                {
-                    sinceRebalance = time.GetTimestamp();
-                    var moves = dispatcher.Rebalance();
-                    if (moves.Count > 0)
-                    {
-                        Log.Rebalanced(logger, moves.Count);
-                    }
+                    // A bug, not a state to stay in: logged, and the next tick tries again (the term goes on).
+                    Log.TickFailed(logger, e);
                 }
             }
         }
@@ -52,6 +42,29 @@ internal sealed partial class ClusterCheckLeaderWork(ClusterCheckDispatcher disp
         finally
         {
             dispatcher.StopLeading();
+        }
+    }
+
+    private void TickOnce(ClusterCheckSettings settings, ref bool warm, ref long sinceRebalance)
+    {
+        var placed = dispatcher.Tick();
+        if (!warm && !dispatcher.InWarmUp)
+        {
+            warm = true;
+            Log.WarmedUp(logger, dispatcher.Nodes().Count);
+        }
+        if (placed > 0)
+        {
+            Log.Placed(logger, placed);
+        }
+        if (settings.RebalancePeriod > TimeSpan.Zero && time.GetElapsedTime(sinceRebalance) >= settings.RebalancePeriod)
+        {
+            sinceRebalance = time.GetTimestamp();
+            var moves = dispatcher.Rebalance();
+            if (moves.Count > 0)
+            {
+                Log.Rebalanced(logger, moves.Count);
+            }
         }
     }
 
@@ -68,5 +81,8 @@ internal sealed partial class ClusterCheckLeaderWork(ClusterCheckDispatcher disp
 
         [LoggerMessage(913, LogLevel.Information, "Cluster checks: rebalancing moved {Count} configurations")]
         public static partial void Rebalanced(ILogger logger, int count);
+
+        [LoggerMessage(914, LogLevel.Error, "Cluster checks: a dispatch tick failed; retrying at the next one")]
+        public static partial void TickFailed(ILogger logger, Exception exception);
     }
 }

@@ -41,6 +41,7 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     private HashSet<string> _reported = [];
     private long _resolutions;
     private long _problemsReported;
+    private long _errors;
 
     public ClusterCheckSources(KubernetesClient client, DcaOptions options, ClusterCheckDispatcher dispatcher, HealthRegistry health, ILoggerFactory loggerFactory)
     {
@@ -62,6 +63,9 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     /// <summary>Problems logged since start (each distinct problem once while it lasts).</summary>
     public long ProblemsReported => Interlocked.Read(ref _problemsReported);
 
+    /// <summary>Resolutions that failed on an unexpected error (retried at the next change or refresh).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
     /// <summary>The informers, for status and metrics.</summary>
     public IEnumerable<(string Name, IReflector Reflector)> Informers
     {
@@ -74,6 +78,10 @@ internal sealed partial class ClusterCheckSources : BackgroundService
             if (_slices is { } slices)
             {
                 yield return ("endpointslices (checks)", slices.Reflector);
+            }
+            if (_pendingSlices is { } pending)
+            {
+                yield return ("endpointslices (checks, listing)", pending.Reflector);
             }
         }
     }
@@ -108,12 +116,21 @@ internal sealed partial class ClusterCheckSources : BackgroundService
                     }
                 }
                 _changed.Reader.TryRead(out _);
-                if (!services.HasSynced)
+                try
                 {
-                    continue;
+                    // The checks directory is served even while Services cannot be listed.
+                    if (services.HasSynced)
+                    {
+                        UpdateSliceWatch(stoppingToken);
+                    }
+                    Resolve(services.HasSynced);
                 }
-                UpdateSliceWatch(stoppingToken);
-                Resolve();
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug, not an input problem (those are ConfigProblems): logged, counted, retried next round.
+                    Interlocked.Increment(ref _errors);
+                    Log.ResolveFailed(_logger, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -124,6 +141,7 @@ internal sealed partial class ClusterCheckSources : BackgroundService
             _slices?.Stop();
             _pendingSlices?.Stop();
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(new[] { _slices?.Completion, _pendingSlices?.Completion }.OfType<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -132,13 +150,22 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     private static bool HasCheckAnnotations(Service service) => service.Metadata.Annotations is { } a
         && (ServiceChecks.HasAnnotations("service", a) || ServiceChecks.HasAnnotations("endpoints", a));
 
-    /// <summary>Starts a slice watch for the current set of endpoints-checked services when it changed; swaps it in once listed.</summary>
+    /// <summary>
+    /// Keeps the slice watch's selector equal to the set of endpoints-checked Services. A new selector gets a new
+    /// watch, swapped in once it has listed (the current one serves meanwhile). At most one watch lists at a time:
+    /// changes arriving meanwhile are applied when it has listed, so a burst of annotation changes costs one
+    /// list, not one each.
+    /// </summary>
     private void UpdateSliceWatch(CancellationToken stoppingToken)
     {
-        if (_pendingSlices is { Reflector.HasSynced: true } listed)
+        if (_pendingSlices is { } pending)
         {
+            if (!pending.Reflector.HasSynced)
+            {
+                return;
+            }
             _slices?.Stop();
-            _slices = listed;
+            _slices = pending;
             _pendingSlices = null;
         }
         var names = _services!.Store.Items
@@ -146,13 +173,10 @@ internal sealed partial class ClusterCheckSources : BackgroundService
             .Select(s => s.Metadata.Name!)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var selector = names.Count == 0 ? null : $"{EndpointSlice.ServiceNameLabel} in ({string.Join(',', names)})";
-        var wanted = _pendingSlices?.Selector ?? _slices?.Selector;
-        if (selector == wanted)
+        if (selector == _slices?.Selector)
         {
             return;
         }
-        _pendingSlices?.Stop();
-        _pendingSlices = null;
         if (selector is null)
         {
             _slices?.Stop();
@@ -164,7 +188,7 @@ internal sealed partial class ClusterCheckSources : BackgroundService
     }
 
     /// <summary>Resolves every source and replaces the dispatcher's configurations.</summary>
-    private void Resolve()
+    private void Resolve(bool servicesSynced)
     {
         var configs = new List<CheckConfig>();
         // The directory is parsed again only when a file changed (10,000 files take a while to parse).
@@ -178,52 +202,69 @@ internal sealed partial class ClusterCheckSources : BackgroundService
         var (files, problems) = _confd;
         var allProblems = new List<ConfigProblem>(problems);
         configs.AddRange(files);
-        var fromFiles = configs.Count;
         var slices = (_slices?.Reflector.Store.Items ?? []).ToLookup(s => (s.Metadata.Namespace, s.Metadata.Labels?.GetValueOrDefault(EndpointSlice.ServiceNameLabel)));
-        foreach (var service in _services!.Store.Items.OrderBy(s => s.Metadata.Namespace, StringComparer.Ordinal).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal))
+        var services = servicesSynced ? _services!.Store.Items.Where(HasCheckAnnotations) : [];
+        foreach (var service in services.OrderBy(s => s.Metadata.Namespace, StringComparer.Ordinal).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal))
         {
-            if (service.Metadata.Annotations is not { } annotations || !HasCheckAnnotations(service))
+            try
             {
-                continue;
-            }
-            var ns = service.Metadata.Namespace ?? "default";
-            var name = service.Metadata.Name ?? "";
-            var clusterIp = service.Spec?.ClusterIP is { Length: > 0 } ip && ip != "None" ? ip : null;
-            var ports = (service.Spec?.Ports ?? []).Select(p => (p.Name ?? "", p.Port)).ToList();
-            if (ServiceChecks.HasAnnotations("service", annotations))
-            {
-                var (found, wrong) = ServiceChecks.ForService(ns, name, new CheckTarget(clusterIp, ports, ns), annotations);
+                var (found, wrong) = ResolveService(service, slices);
                 configs.AddRange(found);
                 allProblems.AddRange(wrong);
             }
-            if (ServiceChecks.HasAnnotations("endpoints", annotations))
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                foreach (var slice in slices[(ns, name)].OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
+                // Whatever a hostile annotation can raise is that Service's problem only.
+                allProblems.Add(new ConfigProblem($"service {service.Metadata.Namespace}/{service.Metadata.Name}", "cannot be resolved: " + e.Message));
+            }
+        }
+        _dispatcher.SetConfigs(configs);
+        Report(allProblems);
+        Interlocked.Increment(ref _resolutions);
+        Log.Resolved(_logger, configs.Count, allProblems.Count);
+    }
+
+    /// <summary>One Service's configurations (patched with the tags) and problems; a throw leaves nothing half added.</summary>
+    private (List<CheckConfig> Configs, List<ConfigProblem> Problems) ResolveService(Service service, ILookup<(string?, string?), AddressedEndpointSlice> slices)
+    {
+        var configs = new List<CheckConfig>();
+        var problems = new List<ConfigProblem>();
+        var annotations = service.Metadata.Annotations!;
+        var ns = service.Metadata.Namespace ?? "default";
+        var name = service.Metadata.Name ?? "";
+        var clusterIp = service.Spec?.ClusterIP is { Length: > 0 } ip && ip != "None" ? ip : null;
+        var ports = (service.Spec?.Ports ?? []).Select(p => (p.Name ?? "", p.Port)).ToList();
+        if (ServiceChecks.HasAnnotations("service", annotations))
+        {
+            var (found, wrong) = ServiceChecks.ForService(ns, name, new CheckTarget(clusterIp, ports, ns), annotations);
+            configs.AddRange(found);
+            problems.AddRange(wrong);
+        }
+        if (ServiceChecks.HasAnnotations("endpoints", annotations))
+        {
+            foreach (var slice in slices[(ns, name)].OrderBy(s => s.Metadata.Name, StringComparer.Ordinal))
+            {
+                var slicePorts = (slice.Ports ?? []).Where(p => p.Port is > 0).Select(p => (p.Name ?? "", p.Port!.Value)).ToList();
+                foreach (var endpoint in slice.Endpoints ?? [])
                 {
-                    var slicePorts = (slice.Ports ?? []).Where(p => p.Port is > 0).Select(p => (p.Name ?? "", p.Port!.Value)).ToList();
-                    foreach (var endpoint in slice.Endpoints ?? [])
+                    if (endpoint.Addresses is not [var address, ..] || (!_ignoreReadiness && endpoint.Conditions?.Ready == false))
                     {
-                        if (endpoint.Addresses is not [var address, ..] || (!_ignoreReadiness && endpoint.Conditions?.Ready == false))
-                        {
-                            continue;
-                        }
-                        // Pod-backed endpoints run on the pod's node; the others are plain cluster checks (as Datadog's provider does).
-                        var node = endpoint.TargetRef?.Kind == "Pod" && endpoint.NodeName is { Length: > 0 } n ? n : "";
-                        var (found, wrong) = ServiceChecks.ForEndpoint(ns, name, address, node, new CheckTarget(address, slicePorts, ns), annotations);
-                        configs.AddRange(found);
-                        allProblems.AddRange(wrong.Where(p => !allProblems.Contains(p)));
+                        continue;
                     }
+                    // Pod-backed endpoints run on the pod's node; the others are plain cluster checks (as Datadog's provider does).
+                    var pod = endpoint.TargetRef is { Kind: "Pod" } target ? target : null;
+                    var node = pod is not null && endpoint.NodeName is { Length: > 0 } n ? n : "";
+                    var (found, wrong) = ServiceChecks.ForEndpoint(ns, name, address, node, new CheckTarget(address, slicePorts, ns), annotations, pod?.Uid);
+                    configs.AddRange(found);
+                    // The same annotation problem would otherwise be listed once per endpoint.
+                    problems.AddRange(wrong.Where(p => !problems.Contains(p)));
                 }
             }
         }
-        var tagged = configs.Take(fromFiles).Concat(configs.Skip(fromFiles).Select(Tagged)).ToList();
-        _dispatcher.SetConfigs(tagged);
-        Report(allProblems);
-        Interlocked.Increment(ref _resolutions);
-        Log.Resolved(_logger, tagged.Count, allProblems.Count);
+        return ([.. configs.Select(Tagged)], problems);
     }
 
-    private CheckConfig Tagged(CheckConfig config) => _settings.ExtraTags.Count == 0 ? config : InstanceTags.Add(config, _settings.ExtraTags);
+    private CheckConfig Tagged(CheckConfig config) => InstanceTags.Add(config, _settings.ExtraTags);
 
     private void Report(List<ConfigProblem> problems)
     {
@@ -264,7 +305,7 @@ internal sealed partial class ClusterCheckSources : BackgroundService
             Reflector = reflector;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var token = _stop.Token;
-            _ = Task.Run(async () =>
+            Completion = Task.Run(async () =>
             {
                 try
                 {
@@ -273,15 +314,31 @@ internal sealed partial class ClusterCheckSources : BackgroundService
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
                 }
+                finally
+                {
+                    _stop.Dispose();
+                }
             }, CancellationToken.None);
         }
+
+        /// <summary>The watch's loop, done once stopped.</summary>
+        public Task Completion { get; }
 
         public string Selector { get; }
 
         public Reflector<AddressedEndpointSlice> Reflector { get; }
 
-        // Not disposed: the reflector's loop may still be unwinding with the token.
-        public void Stop() => _stop.Cancel();
+        // Disposed by the loop when it ends; cancelling twice, or after it ended, is harmless.
+        public void Stop()
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
     }
 
     private static partial class Log
@@ -297,5 +354,8 @@ internal sealed partial class ClusterCheckSources : BackgroundService
 
         [LoggerMessage(903, LogLevel.Information, "Cluster check configuration fixed: {Problem}")]
         public static partial void ProblemGone(ILogger logger, string problem);
+
+        [LoggerMessage(904, LogLevel.Error, "Cluster checks: resolving the sources failed; retrying at the next change")]
+        public static partial void ResolveFailed(ILogger logger, Exception exception);
     }
 }

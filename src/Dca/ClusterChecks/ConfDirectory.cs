@@ -22,7 +22,16 @@ public static class ConfDirectory
         {
             return (configs, problems);
         }
-        var files = Files(directory);
+        List<(string Check, string Path)> files;
+        try
+        {
+            files = Files(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new ConfigProblem(directory, "cannot list the checks directory: " + e.Message));
+            return (configs, problems);
+        }
         foreach (var (check, path) in files)
         {
             try
@@ -32,8 +41,9 @@ public static class ConfDirectory
                     configs.Add(config);
                 }
             }
-            catch (Exception e) when (e is YamlException or FormatException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Anything a hostile or odd file can raise (bad YAML, duplicate keys, unreadable) is that file's problem only.
                 problems.Add(new ConfigProblem(path, e is YamlException y ? $"invalid YAML at line {y.Start.Line}: {y.InnerException?.Message ?? y.Message}" : e.Message));
             }
         }
@@ -52,7 +62,17 @@ public static class ConfDirectory
         }
         // Hashed as it goes: 10,000 files would otherwise make a string large enough for the large-object heap.
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var (_, path) in Files(directory))
+        List<(string Check, string Path)> files;
+        try
+        {
+            files = Files(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unlistable: a fingerprint that never matches, so Read runs and reports why.
+            return "unlistable " + Guid.NewGuid();
+        }
+        foreach (var (_, path) in files)
         {
             string line;
             try
@@ -61,7 +81,7 @@ public static class ConfDirectory
                 var target = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
                 line = $"{path}\0{target.FullName}\0{target.Length}\0{target.LastWriteTimeUtc.Ticks}\n";
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 line = path + "\0?\n";
             }

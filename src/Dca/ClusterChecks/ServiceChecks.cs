@@ -8,19 +8,25 @@ public static class ServiceChecks
         string ns, string name, CheckTarget target, IReadOnlyDictionary<string, string> annotations)
     {
         var id = $"kube_service://{ns}/{name}";
-        return Resolve("service", $"service {ns}/{name}", annotations, target, "kube_services", "kube_services:" + id, id, "");
+        // No AD identifiers: Datadog's dispatcher empties them, or node agents would take the config for a template.
+        return Resolve("service", $"service {ns}/{name}", annotations, target, "kube_services", "kube_services:" + id, id, "", []);
     }
 
     /// <summary>The Service's <c>endpoints</c> checks for one endpoint (its IP and ports), to run on <paramref name="nodeName"/>.</summary>
+    /// <remarks>
+    /// The AD identifiers are the endpoint's and, for a pod-backed endpoint, <c>kubernetes_pod://&lt;pod uid&gt;</c>:
+    /// the node agent matches that to the pod it sees, and runs the check with the pod's tags (Datadog's provider).
+    /// </remarks>
     public static (IReadOnlyList<CheckConfig> Configs, IReadOnlyList<ConfigProblem> Problems) ForEndpoint(
-        string ns, string name, string ip, string nodeName, CheckTarget target, IReadOnlyDictionary<string, string> annotations)
+        string ns, string name, string ip, string nodeName, CheckTarget target, IReadOnlyDictionary<string, string> annotations, string? podUid = null)
     {
         var id = $"kube_endpoint_uid://{ns}/{name}/{ip}";
-        return Resolve("endpoints", $"service {ns}/{name} endpoint {ip}", annotations, target with { Host = ip }, "kube_endpoints", "kube_endpoints:" + id, id, nodeName);
+        IReadOnlyList<string> adIdentifiers = podUid is { Length: > 0 } uid ? [id, "kubernetes_pod://" + uid] : [id];
+        return Resolve("endpoints", $"service {ns}/{name} endpoint {ip}", annotations, target with { Host = ip }, "kube_endpoints", "kube_endpoints:" + id, id, nodeName, adIdentifiers);
     }
 
     private static (IReadOnlyList<CheckConfig>, IReadOnlyList<ConfigProblem>) Resolve(string kind, string origin, IReadOnlyDictionary<string, string> annotations,
-        CheckTarget target, string provider, string source, string serviceId, string nodeName)
+        CheckTarget target, string provider, string source, string serviceId, string nodeName, IReadOnlyList<string> adIdentifiers)
     {
         var (templates, parseProblems) = DatadogAnnotations.Parse(kind, annotations);
         var problems = parseProblems.Select(p => new ConfigProblem(origin, p)).ToList();
@@ -30,7 +36,7 @@ public static class ServiceChecks
             try
             {
                 var instances = template.Instances.Select(i => TemplateResolver.Resolve(i, target).ToJsonString()).ToList();
-                configs.Add(new CheckConfig(template.CheckName, template.InitConfig?.ToJsonString() ?? "{}", instances, provider, source, serviceId, [serviceId], nodeName));
+                configs.Add(new CheckConfig(template.CheckName, template.InitConfig?.ToJsonString() ?? "{}", instances, provider, source, serviceId, adIdentifiers, nodeName));
             }
             catch (FormatException e)
             {

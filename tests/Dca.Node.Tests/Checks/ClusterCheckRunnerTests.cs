@@ -122,6 +122,16 @@ public sealed class ClusterCheckRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DispatchedInstances_AsDatadogPatchesThem_ReportNoHost_AndOddValuesNeverStopTheLoop()
+    {
+        _dca.Set(7, ("tcp_check", $$"""{"name":"shared","host":"127.0.0.1","port":{{TargetPort}},"empty_default_hostname":true,"min_collection_interval":"NaN"}"""));
+        await _runner.PollClusterChecksAsync(CancellationToken.None);
+        await Wait.UntilAsync(() => _sink.Checks.Any(c => c.Check == "tcp.can_connect"), "the tcp check to run");
+        Assert.Equal("", _sink.Checks.First(c => c.Check == "tcp.can_connect").HostName);
+        Assert.Equal(1, _runner.Cluster.Count);
+    }
+
+    [Fact]
     public void EnvironmentVariables_AreResolvedOnTheNode()
     {
         Environment.SetEnvironmentVariable("DCA_TEST_CHECK_HOST", "db.internal\"x");

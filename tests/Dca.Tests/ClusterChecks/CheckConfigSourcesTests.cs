@@ -51,8 +51,9 @@ public sealed class CheckConfigSourcesTests
         Assert.Equal("http://10.96.0.12:8080/health", Scalar(instances[0], "url"));
         Assert.Equal("3", Scalar(instances[0], "timeout"));
         Assert.Equal("/etc/ssl/ca.pem", Scalar(init, "ca_certs"));
-        Assert.Equal(["kube_service://shop/web"], http.GetProperty("ad_identifiers").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(("kube_services", "kube_service://shop/web", "kube_services:kube_service://shop/web", true, ""),
+        // As Datadog's dispatcher sends them: no AD identifiers (or node agents wait for a service to match) and not a cluster check (or they skip it).
+        Assert.Equal(JsonValueKind.Null, http.GetProperty("ad_identifiers").ValueKind);
+        Assert.Equal(("kube_services", "kube_service://shop/web", "kube_services:kube_service://shop/web", false, ""),
             (http.GetProperty("provider").GetString(), http.GetProperty("service_id").GetString(), http.GetProperty("source").GetString(),
              http.GetProperty("cluster_check").GetBoolean(), http.GetProperty("node_name").GetString()));
         // Every field of Go's integration.Config is present, with Go's zero values where we have none.
@@ -135,11 +136,13 @@ public sealed class CheckConfigSourcesTests
     {
         var (configs, problems) = ServiceChecks.ForEndpoint("shop", "web", "10.244.3.7", "node-00003", s_web, Annotations(
             ("endpoints.checks", """{"http_check": {"instances": [{"url": "http://%%host%%:%%port_http%%"}]}}"""),
-            ("service.checks", """{"tcp_check": {"instances": [{"host": "%%host%%"}]}}""")));
+            ("service.checks", """{"tcp_check": {"instances": [{"host": "%%host%%"}]}}""")), "6f1c2a7e-0000-4000-8000-000000000001");
         Assert.Empty(problems);
         var config = Assert.Single(configs);
         Assert.Equal(("http_check", """{"url":"http://10.244.3.7:8080"}""", "node-00003", "kube_endpoint_uid://shop/web/10.244.3.7", "kube_endpoints"),
             (config.CheckName, config.Instances.Single(), config.NodeName, config.ServiceId, config.Provider));
+        // The node agent matches kubernetes_pod://<uid> to the pod it sees (Datadog's kube_endpoints provider).
+        Assert.Equal(["kube_endpoint_uid://shop/web/10.244.3.7", "kubernetes_pod://6f1c2a7e-0000-4000-8000-000000000001"], config.AdIdentifiers);
         Assert.True(ServiceChecks.HasAnnotations("endpoints", Annotations(("endpoints.check_names", "[]"))));
         Assert.False(ServiceChecks.HasAnnotations("endpoints", Annotations(("service.checks", "{}"))));
     }

@@ -44,8 +44,9 @@ public sealed class ClusterCheckDispatcherTests
     public void Heartbeat_UpToDateOnlyWithTheCurrentLastChange_WhichMovesOnEveryChange()
     {
         var d = WarmedUp(2, "node-a");
-        Assert.False(d.Heartbeat("node-a", 0));
+        Assert.True(d.Heartbeat("node-a", 0), "until the first placement after the warm-up, node agents keep what they run");
         d.Tick();
+        Assert.False(d.Heartbeat("node-a", 0));
         var (first, configs) = d.ConfigsOf("node-a")!.Value;
         Assert.Equal(2, configs.Count);
         Assert.True(d.Heartbeat("node-a", first));
@@ -171,9 +172,21 @@ public sealed class ClusterCheckDispatcherTests
         var d = WarmedUp(2, "node-a");
         d.StopLeading();
         Assert.False(d.IsLeading);
-        d.Heartbeat("node-a", 0);
+        Assert.True(d.Heartbeat("node-a", 0), "outside a term node agents keep what they run");
         Assert.Equal(0, d.Tick());
         Assert.Equal(2, d.Dangling().Count);
+        Assert.Null(d.ConfigsOf("node-a"));
+    }
+
+    [Fact]
+    public void LastChange_FromAnEarlierLeader_IsNeverMintedAgain()
+    {
+        var d = WarmedUp(1, "node-a");
+        d.Tick();
+        // node-b fetched from a leader whose clock was an hour ahead of ours.
+        var future = _clock.GetUtcNow().AddHours(1).ToUnixTimeMilliseconds();
+        Assert.False(d.Heartbeat("node-b", future));
+        Assert.True(d.ConfigsOf("node-b")!.Value.LastChange > future);
     }
 
     [Fact]

@@ -115,8 +115,7 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
             {"ad.datadoghq.com/service.checks":"{\"tcp_check\":{\"instances\":[{\"name\":\"pg\",\"host\":\"%%host%%\",\"port\":\"%%port_pg%%\"}]}}"}
             """);
 
-        // A new node is never up to date with last_change 0: it fetches, and fetches again once the checks are placed.
-        Assert.False(await HeartbeatAsync("node-a", 0));
+        // Once the leader has placed the checks, a node holding last_change 0 is not up to date: it fetches.
         var (lastChange, configs) = await PollUntilAsync("node-a", c => c.Count == 2, "both checks placed on node-a");
         Assert.True(lastChange > 0);
         Assert.Equal(["http_check", "tcp_check"], configs.Select(c => c.GetProperty("check_name").GetString()).Order());
@@ -128,6 +127,10 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
         var instance = Instance(tcp);
         Assert.Equal(("10.96.0.50", "5432"), (Scalar(instance, "host"), Scalar(instance, "port")));
         Assert.Equal(["cluster_name:prod", "kube_cluster_name:prod", "team:platform"], Tags(instance));
+        // Patched as Datadog's dispatcher does, so Datadog's node agents schedule it as a plain check without a host.
+        Assert.Equal("true", Scalar(instance, "empty_default_hostname"));
+        Assert.False(tcp.GetProperty("cluster_check").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, tcp.GetProperty("ad_identifiers").ValueKind);
         var http = configs.Single(c => c.GetProperty("check_name").GetString() == "http_check");
         Assert.Equal("file", http.GetProperty("provider").GetString());
         Assert.Equal("https://status.example.com/", Scalar(Instance(http), "url"));
@@ -161,6 +164,10 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
     public async Task BrokenSources_AreReported_AndTheOthersKeepRunning()
     {
         CreateService("shop", "broken", "10.96.0.60", """{"ad.datadoghq.com/service.checks":"{not json"}""");
+        // A lone surrogate escape inside the annotation's JSON: valid JSON text, not a valid string.
+        CreateService("shop", "surrogate", "10.96.0.62", """
+            {"ad.datadoghq.com/service.checks":"{\"tcp_check\":{\"instances\":[{\"host\":\"\\ud800\",\"port\":1}]}}"}
+            """);
         CreateService("shop", "fine", "10.96.0.61", """
             {"ad.datadoghq.com/service.checks":"{\"tcp_check\":{\"instances\":[{\"host\":\"%%host%%\",\"port\":\"%%port_pg%%\"}]}}"}
             """);
@@ -168,16 +175,22 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
         {
             var (_, body) = await SendAsync(HttpMethod.Get, "/status");
             var checks = JsonDocument.Parse(body).RootElement.GetProperty("clusterChecks");
-            return checks.GetProperty("configs").GetInt32() == 2 && checks.GetProperty("problems").GetArrayLength() == 2;
-        }, "both problems reported and the two good checks collected");
+            return checks.GetProperty("configs").GetInt32() >= 2 && checks.GetProperty("problems").GetArrayLength() >= 2
+                && checks.GetProperty("problems").EnumerateArray().Any(p => p.GetString()!.Contains("shop/broken", StringComparison.Ordinal));
+        }, "the problems reported and the two good checks collected");
         var (_, status) = await SendAsync(HttpMethod.Get, "/status");
         var problems = JsonDocument.Parse(status).RootElement.GetProperty("clusterChecks").GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         Assert.Contains(problems, p => p.Contains("service shop/broken", StringComparison.Ordinal) && p.Contains("service.checks", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("broken.yaml", StringComparison.Ordinal));
+        // The surrogate either resolves (the check then fails on the node) or is a problem: never a crash of the sources.
+        var (_, again) = await SendAsync(HttpMethod.Get, "/status");
+        var checks = JsonDocument.Parse(again).RootElement.GetProperty("clusterChecks");
+        Assert.Equal(checks.GetProperty("problems").GetArrayLength(), problems.Count);
 
         var metrics = await _agent.Metrics.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        Assert.Contains("dca_cluster_checks_config_problems 2\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("dca_cluster_checks_configs 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"dca_cluster_checks_config_problems {problems.Count}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"dca_cluster_checks_configs {checks.GetProperty("configs").GetInt32()}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("dca_cluster_checks_resolve_errors_total 0\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -190,7 +203,7 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
             {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"redis-x1","namespace":"db","labels":{"kubernetes.io/service-name":"redis"}},
              "addressType":"IPv4","ports":[{"name":"redis","port":6379,"protocol":"TCP"}],
              "endpoints":[
-               {"addresses":["10.244.1.5"],"conditions":{"ready":true},"nodeName":"node-1","targetRef":{"kind":"Pod","name":"redis-0","namespace":"db"}},
+               {"addresses":["10.244.1.5"],"conditions":{"ready":true},"nodeName":"node-1","targetRef":{"kind":"Pod","name":"redis-0","namespace":"db","uid":"uid-redis-0"}},
                {"addresses":["10.244.2.7"],"conditions":{"ready":true},"nodeName":"node-2","targetRef":{"kind":"Pod","name":"redis-1","namespace":"db"}},
                {"addresses":["10.244.2.8"],"conditions":{"ready":false},"nodeName":"node-2","targetRef":{"kind":"Pod","name":"redis-2","namespace":"db"}},
                {"addresses":["192.168.0.9"],"conditions":{"ready":true}}]}
@@ -204,6 +217,8 @@ public sealed class ClusterChecksApiTests : IAsyncLifetime
         Assert.Equal(("node-1", "kube_endpoints", "kube_endpoint_uid://db/redis/10.244.1.5"),
             (config.GetProperty("node_name").GetString(), config.GetProperty("provider").GetString(), config.GetProperty("service_id").GetString()));
         Assert.Equal(("10.244.1.5", "6379"), (Scalar(Instance(config), "host"), Scalar(Instance(config), "port")));
+        Assert.Equal(["kube_endpoint_uid://db/redis/10.244.1.5", "kubernetes_pod://uid-redis-0"], config.GetProperty("ad_identifiers").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(Instance(config).Children.ContainsKey(new YamlScalarNode("empty_default_hostname")), "endpoints checks keep the pod's host");
 
         // node-2 gets only its ready endpoint; the endpoint without a pod is a cluster check for any node.
         var node2 = JsonDocument.Parse((await SendAsync(HttpMethod.Get, "/api/v1/endpointschecks/configs/node-2")).Body).RootElement;
