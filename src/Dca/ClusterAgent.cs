@@ -4,6 +4,7 @@ using Dca.Api;
 using Dca.ClusterChecks;
 using Dca.ControlPlane;
 using Dca.Events;
+using Dca.ExternalMetrics;
 using Dca.Hosting;
 using Dca.Kubernetes.Client;
 using Dca.Kubernetes.Config;
@@ -87,6 +88,22 @@ internal static class ClusterAgent
                     https.HandshakeTimeout = TimeSpan.FromSeconds(30);
                 });
             });
+            if (options.ExternalMetrics.Enabled)
+            {
+                kestrel.Listen(options.BindAddress, options.ExternalMetrics.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = certificate;
+                        https.SslProtocols = options.LegacyTls ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls13;
+                        // Asked for, not required, at the handshake: FrontProxyAuthenticator verifies it against the
+                        // front-proxy CA it reads from the cluster (which rotates), and refuses with a Status body.
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                        https.AllowAnyClientCertificate();
+                    });
+                });
+            }
             kestrel.Listen(options.BindAddress, options.HealthPortNumber);
             kestrel.Listen(options.BindAddress, options.MetricsPortNumber);
         });
@@ -146,6 +163,14 @@ internal static class ClusterAgent
             services.AddSingleton<ClusterCheckLeaderWork>();
             services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<ClusterCheckLeaderWork>());
         }
+        if (options.ExternalMetrics.Enabled)
+        {
+            services.AddSingleton(sp => new AgentSeriesStore(time, options.ExternalMetrics.MaxAge));
+            services.AddSingleton(sp => new FrontProxyAuthenticator(sp.GetRequiredService<KubernetesClient>(), options.ExternalMetrics, time,
+                sp.GetRequiredService<ILogger<FrontProxyAuthenticator>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<FrontProxyAuthenticator>());
+            services.AddSingleton<ExternalMetricsApi>();
+        }
         services.AddSingleton<NodeAgentApi>();
         services.AddSingleton<ClusterChecksApi>();
         services.AddSingleton<AgentStatus>();
@@ -159,10 +184,20 @@ internal static class ClusterAgent
         {
             app.Services.GetRequiredService<NodeAgentApi>().Map(endpoints);
             app.Services.GetRequiredService<ClusterChecksApi>().Map(endpoints);
+            if (app.Services.GetService<AgentSeriesStore>() is { } store)
+            {
+                // Node agents push their series to the leader, which keeps the window the external metrics are read from.
+                endpoints.MapPost("/api/v2/series", ApiEndpoint.Wrap(app.Services.GetRequiredService<LeaderForwarder>().LeaderOnly(
+                    ctx => ExternalMetricsApi.ReceiveSeries(ctx, store)), metrics.Route("series"), authenticator)).WithDisplayName("series");
+            }
             endpoints.MapGet("/status", ApiEndpoint.Wrap(
                 ctx => JsonSerializer.SerializeAsync(ctx.Response.Body, status.Report(), StatusJsonContext.Default.StatusReport, ctx.RequestAborted),
                 metrics.Route("status"), authenticator));
         }, NotFound);
+        if (app.Services.GetService<ExternalMetricsApi>() is { } externalMetrics)
+        {
+            app.MapPort(options.ExternalMetrics.Port, externalMetrics.Map, ctx => ExternalMetricsApi.Status(ctx, 404, "NotFound", "the server could not find the requested resource"));
+        }
         app.MapHealth(app.Services.GetRequiredService<HealthRegistry>(), options.HealthPortNumber);
         app.MapPort(options.MetricsPortNumber, endpoints =>
             endpoints.MapGet("/metrics", (HttpContext c) =>

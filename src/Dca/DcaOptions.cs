@@ -126,6 +126,15 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition ClusterChecksRebalanceImprovement = new("DD_CLUSTER_CHECKS_REBALANCE_MIN_PERCENTAGE_IMPROVEMENT", null, "10",
         "A rebalancing move must lower the busier node's cost by at least this percentage");
 
+    public static readonly OptionDefinition ExternalMetricsEnabled = new("DD_EXTERNAL_METRICS_PROVIDER_ENABLED", null, "false",
+        "Serve external.metrics.k8s.io/v1beta1 to the Horizontal Pod Autoscaler (an aggregated API server), from the series node agents push");
+
+    public static readonly OptionDefinition ExternalMetricsPort = new("DD_EXTERNAL_METRICS_PROVIDER_PORT", null, "8443",
+        "HTTPS port of the external metrics API (front-proxy client certificates only)");
+
+    public static readonly OptionDefinition ExternalMetricsMaxAge = new("DD_EXTERNAL_METRICS_PROVIDER_MAX_AGE", null, "120",
+        "Seconds after which a metric value is stale: an error for the autoscaler, not an answer");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
@@ -134,7 +143,7 @@ internal sealed record DcaOptions
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
         ClusterChecksEnabled, ConfdPath, ClusterChecksExtraTags, ClusterChecksClusterTagName, ClusterChecksWarmup, ClusterChecksNodeExpiry,
-        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
+        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -198,6 +207,8 @@ internal sealed record DcaOptions
 
     public Dca.ClusterChecks.ClusterCheckSettings ClusterChecks { get; init; } = new();
 
+    public Dca.ExternalMetrics.ExternalMetricsSettings ExternalMetrics { get; init; } = new();
+
     /// <summary>Reads and validates every option; the first bad one throws <see cref="OptionException"/>.</summary>
     public static DcaOptions Load(OptionSource source)
     {
@@ -255,13 +266,23 @@ internal sealed record DcaOptions
                 RebalancePeriod = source.Duration(ClusterChecksRebalancePeriod, TimeSpan.Zero, TimeSpan.FromDays(1)),
                 RebalanceMinImprovement = source.Double(ClusterChecksRebalanceImprovement, 0, 100) / 100,
             },
+            ExternalMetrics = new Dca.ExternalMetrics.ExternalMetricsSettings
+            {
+                Enabled = source.Bool(ExternalMetricsEnabled),
+                Port = source.ListenPort(ExternalMetricsPort),
+                MaxAge = source.Seconds(ExternalMetricsMaxAge, 1, 86_400),
+            },
         };
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))
         {
             throw new OptionException($"invalid {(options.TlsCertificatePath is null ? TlsCertFile : TlsKeyFile).DisplayName}: " +
                 "DD_CLUSTER_AGENT_TLS_CERT_FILE and DD_CLUSTER_AGENT_TLS_KEY_FILE go together");
         }
-        var ports = new[] { (CommandPort, options.CommandPortNumber), (HealthPort, options.HealthPortNumber), (MetricsPort, options.MetricsPortNumber) };
+        var ports = new List<(OptionDefinition, int)> { (CommandPort, options.CommandPortNumber), (HealthPort, options.HealthPortNumber), (MetricsPort, options.MetricsPortNumber) };
+        if (options.ExternalMetrics.Enabled)
+        {
+            ports.Add((ExternalMetricsPort, options.ExternalMetrics.Port));
+        }
         foreach (var group in ports.GroupBy(p => p.Item2).Where(g => g.Count() > 1))
         {
             var names = string.Join(" and ", group.Select(p => p.Item1.DisplayName));

@@ -103,6 +103,12 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
                 w.Counter("dca_informer_errors_total", "List or watch failures.", reflector.Errors, labels);
             }
         }
+        if (services.GetService<ExternalMetrics.AgentSeriesStore>() is { } store)
+        {
+            w.Gauge("dca_external_metrics_series", "Series held for external metrics (the latest point of each series node agents push).", store.SeriesCount);
+            w.Counter("dca_external_metrics_points_accepted_total", "Points node agents pushed that were kept.", store.Accepted);
+            w.Counter("dca_external_metrics_series_dropped_total", "Points of new series dropped because the store was full.", store.Dropped);
+        }
         w.Gauge("dca_leader_election_is_leader", "1 while this replica is the leader (or election is disabled).", leadership.Current.IsLeader ? 1 : 0);
         w.Counter("dca_leader_election_transitions_total", "Times this replica became leader.", elector.Transitions);
         w.Counter("dca_leader_election_errors_total", "Failed reads or writes of the leader lock.", elector.Errors);

@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Text.Json;
+using Dca.Api;
+using Dca.Telemetry;
+
+namespace Dca.ExternalMetrics;
+
+/// <summary>
+/// <c>external.metrics.k8s.io/v1beta1</c> as an aggregated API server serves it (PROTOCOL.md §8): discovery
+/// (<c>/apis</c>, <c>/apis/external.metrics.k8s.io</c>, the version's resource list) and
+/// <c>GET /apis/external.metrics.k8s.io/v1beta1/namespaces/{ns}/{metric}?labelSelector=...</c> →
+/// <c>ExternalMetricValueList</c>. Every request is authenticated by <see cref="FrontProxyAuthenticator"/>; errors are
+/// Kubernetes <c>Status</c> objects (401 refused, 400 bad selector, 404 unknown metric, 500 stale or failing backend).
+/// </summary>
+internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, AgentSeriesStore store, MetricsRegistry metrics)
+{
+    public const string Group = "external.metrics.k8s.io";
+    public const string Version = "v1beta1";
+    public const string GroupVersion = Group + "/" + Version;
+
+    public void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/apis", Authenticated("em_discovery", ctx => Write(ctx, 200, GroupList)));
+        endpoints.MapGet("/apis/" + Group, Authenticated("em_discovery", ctx => Write(ctx, 200, GroupBody)));
+        endpoints.MapGet("/apis/" + GroupVersion, Authenticated("em_discovery", ResourceList));
+        endpoints.MapGet("/apis/" + GroupVersion + "/namespaces/{ns}/{metric}", Authenticated("em_value", Value));
+    }
+
+    private RequestDelegate Authenticated(string name, RequestDelegate handler) => ApiEndpoint.Wrap(ctx =>
+    {
+        var (user, _, refusal) = authenticator.Authenticate(ctx);
+        return user is null ? Status(ctx, 401, "Unauthorized", refusal!) : handler(ctx);
+    }, metrics.Route(name), null);
+
+    private static void GroupEntry(Utf8JsonWriter w)
+    {
+        w.WriteString("name", Group);
+        w.WriteStartArray("versions");
+        w.WriteStartObject();
+        w.WriteString("groupVersion", GroupVersion);
+        w.WriteString("version", Version);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteStartObject("preferredVersion");
+        w.WriteString("groupVersion", GroupVersion);
+        w.WriteString("version", Version);
+        w.WriteEndObject();
+    }
+
+    private static readonly byte[] GroupList = Json(w =>
+    {
+        w.WriteString("kind", "APIGroupList");
+        w.WriteString("apiVersion", "v1");
+        w.WriteStartArray("groups");
+        w.WriteStartObject();
+        GroupEntry(w);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    });
+
+    private static readonly byte[] GroupBody = Json(w =>
+    {
+        w.WriteString("kind", "APIGroup");
+        w.WriteString("apiVersion", "v1");
+        GroupEntry(w);
+    });
+
+    /// <summary>One resource per known metric, as the custom-metrics apiserver lists them.</summary>
+    private Task ResourceList(HttpContext ctx) => Write(ctx, 200, Json(w =>
+    {
+        w.WriteString("kind", "APIResourceList");
+        w.WriteString("apiVersion", "v1");
+        w.WriteString("groupVersion", GroupVersion);
+        w.WriteStartArray("resources");
+        foreach (var name in store.MetricNames())
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteString("singularName", "");
+            w.WriteBoolean("namespaced", true);
+            w.WriteString("kind", "ExternalMetricValueList");
+            w.WriteStartArray("verbs");
+            w.WriteStringValue("get");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }));
+
+    private Task Value(HttpContext ctx)
+    {
+        var metric = ApiEndpoint.Value(ctx, "metric");
+        MetricSelector selector;
+        try
+        {
+            selector = MetricSelector.Parse(ctx.Request.Query["labelSelector"]);
+        }
+        catch (FormatException e)
+        {
+            return Status(ctx, 400, "BadRequest", e.Message);
+        }
+        var answer = store.Query(metric, selector);
+        if (answer.Result is not { } value)
+        {
+            return answer.IsStale
+                ? Status(ctx, 500, "InternalError", $"unable to get external metric {ApiEndpoint.Value(ctx, "ns")}/{metric}: {answer.Error}")
+                : Status(ctx, 404, "NotFound", $"the external metric {metric} is not known: {answer.Error}");
+        }
+        return Write(ctx, 200, Json(w =>
+        {
+            w.WriteString("kind", "ExternalMetricValueList");
+            w.WriteString("apiVersion", GroupVersion);
+            w.WriteStartObject("metadata");
+            w.WriteEndObject();
+            w.WriteStartArray("items");
+            w.WriteStartObject();
+            w.WriteString("metricName", metric);
+            w.WriteStartObject("metricLabels");
+            foreach (var (key, op, values) in selector.Requirements)
+            {
+                if (op == "=")
+                {
+                    w.WriteString(key, values[0]);
+                }
+            }
+            w.WriteEndObject();
+            w.WriteString("timestamp", answer.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("value", KubeQuantity.Format(value));
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }));
+    }
+
+    private static readonly byte[] s_accepted = "{\"errors\":[]}"u8.ToArray();
+
+    /// <summary>
+    /// <c>POST /api/v2/series</c> on the command port (the leader's; followers forward): node agents push the series
+    /// they collect, in Datadog's intake format. 202 <c>{"errors":[]}</c> as Datadog's intake answers, 400 with the reason.
+    /// </summary>
+    public static async Task ReceiveSeries(HttpContext ctx, AgentSeriesStore store)
+    {
+        try
+        {
+            await SeriesIntake.ReadAsync(ctx.Request.Body, ctx.Request.Headers.ContentEncoding.ToString(), store, ctx.RequestAborted);
+        }
+        catch (FormatException e)
+        {
+            await ApiEndpoint.WriteError(ctx, StatusCodes.Status400BadRequest, e.Message);
+            return;
+        }
+        store.PruneIfDue();
+        await ApiEndpoint.WriteJson(ctx, s_accepted, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>A Kubernetes <c>Status</c> failure, as kube-apiserver and the aggregator expect it.</summary>
+    public static Task Status(HttpContext ctx, int code, string reason, string message) => Write(ctx, code, Json(w =>
+    {
+        w.WriteString("kind", "Status");
+        w.WriteString("apiVersion", "v1");
+        w.WriteStartObject("metadata");
+        w.WriteEndObject();
+        w.WriteString("status", "Failure");
+        w.WriteString("message", message);
+        w.WriteString("reason", reason);
+        w.WriteNumber("code", code);
+    }));
+
+    private static Task Write(HttpContext ctx, int code, byte[] body) => ApiEndpoint.WriteJson(ctx, body, code);
+
+    private static byte[] Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            write(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,126 @@
+namespace Dca.ExternalMetrics;
+
+/// <summary>
+/// The <c>labelSelector</c> of an external-metric request (an HPA's <c>metric.selector</c>), matched against a
+/// series' tags: a tag <c>k:v</c> is label <c>k</c> with value <c>v</c>, a tag without a colon a label with an empty
+/// value. Requirements: <c>k=v</c>, <c>k==v</c>, <c>k!=v</c>, <c>k in (a,b)</c>, <c>k notin (a,b)</c>, <c>k</c>, <c>!k</c>
+/// (apimachinery's syntax and semantics: <c>!=</c> and <c>notin</c> match a series without the label).
+/// </summary>
+public sealed class MetricSelector
+{
+    private readonly List<(string Key, string Op, string[] Values)> _requirements;
+
+    private MetricSelector(List<(string, string, string[])> requirements) => _requirements = requirements;
+
+    public static MetricSelector Everything { get; } = new([]);
+
+    /// <summary>The requirements as Datadog's query tags (<c>k:v</c>), for backends that query by tag (equality only).</summary>
+    public IEnumerable<(string Key, string Op, string[] Values)> Requirements => _requirements;
+
+    /// <exception cref="FormatException">A malformed selector, with the reason.</exception>
+    public static MetricSelector Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Everything;
+        }
+        var result = new List<(string, string, string[])>();
+        foreach (var raw in SplitTopLevel(text))
+        {
+            var part = raw.Trim();
+            if (part.Length == 0)
+            {
+                throw new FormatException($"empty requirement in label selector \"{text}\"");
+            }
+            result.Add(ParseRequirement(part, text));
+        }
+        return new MetricSelector(result);
+    }
+
+    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var (key, op, values) in _requirements)
+        {
+            var has = labels.TryGetValue(key, out var value);
+            var ok = op switch
+            {
+                "=" => has && value == values[0],
+                "!=" => !has || value != values[0],
+                "in" => has && values.Contains(value),
+                "notin" => !has || !values.Contains(value),
+                "exists" => has,
+                "!" => !has,
+                _ => false,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Labels from Datadog tags (<c>k:v</c>; the first value of a repeated key wins).</summary>
+    public static Dictionary<string, string> Labels(IEnumerable<string> tags)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            var colon = tag.IndexOf(':', StringComparison.Ordinal);
+            labels.TryAdd(colon < 0 ? tag : tag[..colon], colon < 0 ? "" : tag[(colon + 1)..]);
+        }
+        return labels;
+    }
+
+    private static (string, string, string[]) ParseRequirement(string part, string text)
+    {
+        if (part.StartsWith('!'))
+        {
+            return (Key(part[1..], text), "!", []);
+        }
+        foreach (var (token, op) in new[] { ("!=", "!="), ("==", "="), ("=", "=") })
+        {
+            var at = part.IndexOf(token, StringComparison.Ordinal);
+            if (at > 0)
+            {
+                return (Key(part[..at], text), op, [part[(at + token.Length)..].Trim()]);
+            }
+        }
+        foreach (var op in new[] { " notin ", " in " })
+        {
+            var at = part.IndexOf(op, StringComparison.Ordinal);
+            if (at > 0)
+            {
+                var set = part[(at + op.Length)..].Trim();
+                if (!set.StartsWith('(') || !set.EndsWith(')'))
+                {
+                    throw new FormatException($"\"{part}\" in label selector \"{text}\": a set is written (a,b)");
+                }
+                return (Key(part[..at], text), op.Trim(), [.. set[1..^1].Split(',', StringSplitOptions.TrimEntries).Where(v => v.Length > 0)]);
+            }
+        }
+        return (Key(part, text), "exists", []);
+    }
+
+    private static string Key(string key, string text)
+    {
+        key = key.Trim();
+        return key.Length > 0 && !key.Any(char.IsWhiteSpace) ? key : throw new FormatException($"invalid key \"{key}\" in label selector \"{text}\"");
+    }
+
+    private static IEnumerable<string> SplitTopLevel(string text)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            depth += text[i] switch { '(' => 1, ')' => -1, _ => 0 };
+            if (text[i] == ',' && depth == 0)
+            {
+                yield return text[start..i];
+                start = i + 1;
+            }
+        }
+        yield return text[start..];
+    }
+}

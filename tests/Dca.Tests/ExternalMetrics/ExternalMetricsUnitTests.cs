@@ -1,0 +1,54 @@
+using Dca.ExternalMetrics;
+using Dca.Testing;
+
+namespace Dca.Tests.ExternalMetrics;
+
+public sealed class ExternalMetricsUnitTests
+{
+    [Theory]
+    [InlineData(15, "15")]
+    [InlineData(1.5, "1500m")]
+    [InlineData(0.0004, "0")]
+    [InlineData(0.0005, "1m")]
+    [InlineData(-2.25, "-2250m")]
+    [InlineData(1e17, "100000000000000000")]
+    [InlineData(1e20, "100000000000000000000")]
+    public void Values_AreKubernetesQuantities(double value, string quantity) => Assert.Equal(quantity, KubeQuantity.Format(value));
+
+    [Theory]
+    [InlineData("app=web", true)]
+    [InlineData("app==web,tier!=db", true)]
+    [InlineData("app in (api, web)", true)]
+    [InlineData("app notin (web)", false)]
+    [InlineData("zone", false)]
+    [InlineData("!zone", true)]
+    [InlineData("tier!=front", false)]
+    [InlineData("missing!=x", true)]
+    public void Selectors_MatchTags_WithApimachinerySemantics(string selector, bool matches) =>
+        Assert.Equal(matches, MetricSelector.Parse(selector).Matches(MetricSelector.Labels(["app:web", "tier:front", "bare"])));
+
+    [Theory]
+    [InlineData("app in web", "a set is written (a,b)")]
+    [InlineData("a b=c", "invalid key")]
+    [InlineData("app=web,,x=y", "empty requirement")]
+    public void MalformedSelectors_SayWhy(string selector, string reason) =>
+        Assert.Contains(reason, Assert.Throws<FormatException>(() => MetricSelector.Parse(selector)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Store_KeepsTheLatestPointPerSeries_IsBounded_AndForgetsWhatWentAway()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
+        var store = new AgentSeriesStore(clock, TimeSpan.FromSeconds(120), maxSeries: 2);
+        store.Add("m", "node-1", ["a:1"], 1_000_000, 10);
+        store.Add("m", "node-1", ["a:1"], 999_990, 99); // older: ignored
+        store.Add("m", "node-2", ["a:1"], 1_000_000, 20);
+        store.Add("m", "node-3", ["a:1"], 1_000_000, 30); // a third series: over the bound
+        Assert.Equal((2, 1L), (store.SeriesCount, store.Dropped));
+        Assert.Equal(15, store.Query("M", MetricSelector.Parse("a=1")).Result);
+        clock.Advance(TimeSpan.FromSeconds(121));
+        Assert.True(store.Query("m", MetricSelector.Everything).IsStale);
+        clock.Advance(TimeSpan.FromMinutes(20));
+        Assert.Equal(2, store.Prune());
+        Assert.Empty(store.MetricNames());
+    }
+}
