@@ -54,7 +54,16 @@ internal static class NodeAgent
         // so the resident size stays at what the agent keeps (a few ms each, at most once a second).
         var compactor = new BurstCompactor(TimeProvider.System);
         Action? afterBurst = options.TrimWorkingSet ? compactor.AfterBurst : null;
-        services.AddSingleton(sp => new SeriesShipper(sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<ILogger<SeriesShipper>>(), afterBurst));
+        if (options.PushedMetrics.Count > 0)
+        {
+            services.AddSingleton(sp => new ClusterAgentSeriesPusher(sp.GetRequiredService<ClusterAgentClient>(), options.PushedMetrics,
+                sp.GetRequiredService<ILogger<ClusterAgentSeriesPusher>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterAgentSeriesPusher>());
+        }
+        services.AddSingleton(sp => new SeriesShipper(sp.GetRequiredService<IIntakeSink>(), sp.GetRequiredService<ILogger<SeriesShipper>>(), afterBurst)
+        {
+            AlsoTo = sp.GetService<ClusterAgentSeriesPusher>() is { } pusher ? pusher.Offer : null,
+        });
         services.AddHostedService(sp => sp.GetRequiredService<SeriesShipper>());
         services.AddSingleton(sp => new NodeCollector(options, sp.GetRequiredService<KubeletClient>(), sp.GetService<ClusterMetadataSource>(),
             sp.GetRequiredService<SeriesShipper>(), sp.GetRequiredService<HealthRegistry>(), sp.GetRequiredService<TimeProvider>(),
@@ -87,6 +96,7 @@ internal static class NodeAgent
                     var self = new StringBuilder(4096);
                     collector.WriteSelfMetrics(self);
                     host.Services.GetService<ClusterCheckRunner>()?.WriteSelfMetrics(self);
+                    host.Services.GetService<ClusterAgentSeriesPusher>()?.WriteSelfMetrics(self);
                     await stream.WriteAsync(Encoding.UTF8.GetBytes(self.ToString()), ct);
                     await stream.FlushAsync(ct);
                     afterBurst?.Invoke();

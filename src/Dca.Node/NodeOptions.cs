@@ -97,12 +97,18 @@ internal sealed record NodeOptions
     public static readonly OptionDefinition ExtraConfigProviders = new("DD_EXTRA_CONFIG_PROVIDERS", null, null,
         "Config providers, space-separated: clusterchecks runs the checks the cluster agent dispatches here, endpointschecks the checks of this node's pods' endpoints");
 
+    public static readonly OptionDefinition AutoscalingFailover = new("DD_AUTOSCALING_FAILOVER_ENABLED", null, "false",
+        "Also push the DD_AUTOSCALING_FAILOVER_METRICS series to the cluster agent, which serves them as external metrics to the Horizontal Pod Autoscaler");
+
+    public static readonly OptionDefinition AutoscalingFailoverMetrics = new("DD_AUTOSCALING_FAILOVER_METRICS", null, "kubernetes.cpu.usage.total kubernetes.memory.usage",
+        "Metrics pushed to the cluster agent with DD_AUTOSCALING_FAILOVER_ENABLED (space-separated)");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         HealthPort, OpenMetricsPort, BindHost, NodeName, Hostname, ClusterName,
         KubeletHost, KubeletHttpsPort, KubeletHttpPort, KubeletTlsVerify, KubeletClientCa, KubeletClientCrt, KubeletClientKey, KubeletTokenPath,
         ClusterAgentEnabled, ClusterAgentUrl, ClusterAgentService, ClusterAgentToken, ClusterAgentVerifyTls, ClusterAgentCa, ClusterAgentReconnect,
-        ExtraConfigProviders, MetadataFrequency, PodLabelsAsTags, NamespaceLabelsAsTags, NodeLabelsAsTags, IgnoreReadiness, CheckInterval,
+        ExtraConfigProviders, AutoscalingFailover, AutoscalingFailoverMetrics, MetadataFrequency, PodLabelsAsTags, NamespaceLabelsAsTags, NodeLabelsAsTags, IgnoreReadiness, CheckInterval,
         IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl, TrimWorkingSetOption, AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -145,6 +151,9 @@ internal sealed record NodeOptions
 
     /// <summary><c>endpointschecks</c> in <c>DD_EXTRA_CONFIG_PROVIDERS</c>.</summary>
     public bool EndpointsChecks { get; init; }
+
+    /// <summary>The metrics pushed to the cluster agent (<c>DD_AUTOSCALING_FAILOVER_*</c>); empty when off.</summary>
+    public IReadOnlyList<string> PushedMetrics { get; init; } = [];
 
     public static NodeOptions Load(OptionSource source) => Load(source, File.Exists);
 
@@ -195,6 +204,17 @@ internal sealed record NodeOptions
                     // Datadog's other providers (kubelet, docker, ...) are autodiscovery sources this agent does not have: ignored.
                     break;
             }
+        }
+        if (source.Bool(AutoscalingFailover))
+        {
+            if (options.ClusterAgent is null)
+            {
+                throw source.Invalid(AutoscalingFailover, "true", "pushing series needs the cluster agent (DD_CLUSTER_AGENT_ENABLED=true)");
+            }
+            options = options with
+            {
+                PushedMetrics = source.String(AutoscalingFailoverMetrics).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            };
         }
         if ((options.ClusterChecks || options.EndpointsChecks) && options.ClusterAgent is null)
         {

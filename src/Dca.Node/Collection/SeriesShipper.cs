@@ -42,6 +42,9 @@ internal sealed partial class SeriesShipper : BackgroundService
 
     public long Sent => Interlocked.Read(ref _sent);
 
+    /// <summary>Also given every collection (the autoscaling push to the cluster agent), when set.</summary>
+    public Action<IReadOnlyList<MetricSample>>? AlsoTo { get; set; }
+
     public void Enqueue(IReadOnlyList<MetricSample> samples)
     {
         if (samples.Count == 0)
@@ -49,6 +52,7 @@ internal sealed partial class SeriesShipper : BackgroundService
             return;
         }
         _queue.Writer.TryWrite(samples);
+        AlsoTo?.Invoke(samples);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

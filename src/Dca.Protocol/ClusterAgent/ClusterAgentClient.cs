@@ -111,9 +111,22 @@ public sealed class ClusterAgentClient : IDisposable
     public async Task<bool> PostClusterCheckStatusAsync(string node, NodeStatus status, CancellationToken cancellationToken)
     {
         var path = "/api/v1/clusterchecks/status/" + Uri.EscapeDataString(node);
-        var body = await SendAsync(await ConnectedAsync(cancellationToken), path, cancellationToken,
-            JsonSerializer.SerializeToUtf8Bytes(status, ProtocolJsonContext.Default.NodeStatus));
+        var json = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(status, ProtocolJsonContext.Default.NodeStatus));
+        json.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var body = await SendAsync(await ConnectedAsync(cancellationToken), path, cancellationToken, json);
         return Decode(path, body, ProtocolJsonContext.Default.StatusResponse).IsUpToDate;
+    }
+
+    /// <summary>
+    /// Pushes a gzip-compressed Datadog v2 series payload to the cluster agent (<c>POST /api/v2/series</c>, the
+    /// leader's), which keeps it for the external metrics the Horizontal Pod Autoscaler reads.
+    /// </summary>
+    public async Task PostSeriesAsync(byte[] gzipPayload, CancellationToken cancellationToken)
+    {
+        var content = new ByteArrayContent(gzipPayload);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+        await SendAsync(await ConnectedAsync(cancellationToken), "/api/v2/series", cancellationToken, content);
     }
 
     /// <summary>The cluster checks the leader dispatched to <paramref name="node"/>.</summary>
@@ -203,14 +216,10 @@ public sealed class ClusterAgentClient : IDisposable
         }
     }
 
-    private async Task<byte[]> SendAsync(HttpClient http, string path, CancellationToken cancellationToken, byte[]? postBody = null)
+    /// <summary>GET, or POST of <paramref name="content"/> (disposed with the request).</summary>
+    private async Task<byte[]> SendAsync(HttpClient http, string path, CancellationToken cancellationToken, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(postBody is null ? HttpMethod.Get : HttpMethod.Post, path);
-        if (postBody is not null)
-        {
-            request.Content = new ByteArrayContent(postBody);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
+        using var request = new HttpRequestMessage(content is null ? HttpMethod.Get : HttpMethod.Post, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
