@@ -8,7 +8,12 @@ namespace Dca.EndToEnd.Tests;
 /// <summary>The kustomize overlays, built with the real kubectl, checked against what the binaries read.</summary>
 public sealed class DeployManifestTests
 {
-    public static TheoryData<string> Overlays => new() { "minimal", "ha" };
+    public static TheoryData<string> Overlays => new() { "minimal", "ha", "external-metrics" };
+
+    /// <summary>What every Kubernetes cluster has without our manifests: the roles aggregated API servers are bound to, and the HPA controller's account.</summary>
+    private static readonly HashSet<string> s_builtInRoles = ["system:auth-delegator", "extension-apiserver-authentication-reader"];
+
+    private static readonly HashSet<(string?, string?)> s_builtInAccounts = [("kube-system", "horizontal-pod-autoscaler")];
 
     [Theory]
     [MemberData(nameof(Overlays))]
@@ -150,17 +155,44 @@ public sealed class DeployManifestTests
         foreach (var binding in OfKind(objects, "ClusterRoleBinding").Concat(OfKind(objects, "RoleBinding")))
         {
             var roleKind = Str(binding, "roleRef", "kind")!;
-            Assert.Contains(OfKind(objects, roleKind), r => Str(r, "metadata", "name") == Str(binding, "roleRef", "name"));
+            if (!s_builtInRoles.Contains(Str(binding, "roleRef", "name")!))
+            {
+                Assert.Contains(OfKind(objects, roleKind), r => Str(r, "metadata", "name") == Str(binding, "roleRef", "name"));
+            }
             foreach (var subject in Seq(binding, "subjects"))
             {
                 Assert.Equal("ServiceAccount", Str(subject, "kind"));
-                Assert.Contains((Str(subject, "namespace"), Str(subject, "name")), accounts);
+                var account = (Str(subject, "namespace"), Str(subject, "name"));
+                Assert.True(accounts.Contains(account) || s_builtInAccounts.Contains(account), $"{overlay}: binding {Str(binding, "metadata", "name")} names {account}, which is neither ours nor built in");
             }
         }
         foreach (var workload in OfKind(objects, "Deployment").Concat(OfKind(objects, "DaemonSet")))
         {
             Assert.Contains((Str(workload, "metadata", "namespace"), Str(workload, "spec", "template", "spec", "serviceAccountName")), accounts);
         }
+    }
+
+    [Fact]
+    public async Task ExternalMetricsOverlay_RegistersTheApiServiceOnThePortDcaServes()
+    {
+        var objects = Build("external-metrics");
+        var dcaOptions = await HelpOptions.ReadAsync("dca");
+        var dca = Containers(Single(objects, "Deployment", "dca")).Single();
+        Assert.Equal("true", Env(dca, "DD_EXTERNAL_METRICS_PROVIDER_ENABLED")!.Value);
+        Assert.Equal("true", Env(Containers(Single(objects, "DaemonSet", "dca-node")).Single(), "DD_AUTOSCALING_FAILOVER_ENABLED")!.Value);
+        var apiService = Single(objects, "APIService", "v1beta1.external.metrics.k8s.io");
+        Assert.Equal(("external.metrics.k8s.io", "v1beta1"), (Str(apiService, "spec", "group"), Str(apiService, "spec", "version")));
+        var service = Single(objects, "Service", Str(apiService, "spec", "service", "name")!);
+        Assert.Equal(Str(service, "metadata", "namespace"), Str(apiService, "spec", "service", "namespace"));
+        var port = Seq(service, "spec", "ports").Single();
+        Assert.Equal(Str(apiService, "spec", "service", "port"), Str(port, "port"));
+        var containerPort = Seq(dca, "ports").Single(p => Str(p, "name") == Str(port, "targetPort"));
+        Assert.Equal(dcaOptions["DD_EXTERNAL_METRICS_PROVIDER_PORT"], Str(containerPort, "containerPort"));
+        Assert.Equal("dca", Str(service, "spec", "selector", "app.kubernetes.io/name"));
+        // As an aggregated API server: the front-proxy CA reader in kube-system, and the HPA allowed to read.
+        Assert.Contains(OfKind(objects, "RoleBinding"), b => Str(b, "metadata", "namespace") == "kube-system"
+            && Str(b, "roleRef", "name") == "extension-apiserver-authentication-reader");
+        Assert.Contains(OfKind(objects, "ClusterRoleBinding"), b => Str(b, "roleRef", "name") == "system:auth-delegator");
     }
 
     private static string Rbac(IEnumerable<YamlMappingNode> objects) => string.Join("\n---\n",
