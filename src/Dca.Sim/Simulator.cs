@@ -23,6 +23,7 @@ public sealed partial class Simulator : IAsyncDisposable
 {
     private readonly ApiContext _api;
     private readonly CertificateAuthority _ca;
+    private readonly CertificateAuthority _frontProxyCa;
     private readonly ClusterScenarioHolder _scenario = new();
     private readonly List<WebApplication> _hosts = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -45,6 +46,7 @@ public sealed partial class Simulator : IAsyncDisposable
         Store = new ObjectStore(options.HistoryCapacity, options.Time, options.Scenario.Seed);
         // Certificates live in the real world (clients check them against the wall clock), not in the simulated time.
         _ca = new CertificateAuthority(TimeProvider.System);
+        _frontProxyCa = new CertificateAuthority(TimeProvider.System, "dca-sim-front-proxy-ca");
         _api = new ApiContext
         {
             Store = Store,
@@ -144,6 +146,9 @@ public sealed partial class Simulator : IAsyncDisposable
         Log.GcAfterLoad(_logger, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), (long)GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalMemory(false));
         Log.ScenarioLoaded(_logger, scenario.Model.Nodes.Count, state["pods"], state["services"], watch.ElapsedMilliseconds, Store.ResourceVersion);
 
+        PublishAuthentication();
+        _api.Aggregator = new Aggregator(Store, _frontProxyCa.IssueClient(Aggregator.FrontProxyClientName));
+
         KubeconfigPath = Path.GetFullPath(Options.KubeconfigPath
             ?? Path.Combine(Directory.CreateTempSubdirectory("dca-sim-").FullName, "kubeconfig"));
         KubeconfigWriter.Write(KubeconfigPath, ApiUri, _ca.CertificatePem, Token);
@@ -154,6 +159,31 @@ public sealed partial class Simulator : IAsyncDisposable
             _activity = new ActivityRunner(scenario, Activity, Options.Time, _logger);
             _activity.Start();
         }
+    }
+
+    /// <summary>
+    /// What kube-apiserver publishes for aggregated API servers and webhooks: ConfigMap
+    /// <c>kube-system/extension-apiserver-authentication</c> with the client CA and the front-proxy (request-header) CA,
+    /// the allowed front-proxy names and the headers it puts the caller in.
+    /// </summary>
+    private void PublishAuthentication()
+    {
+        var data = new System.Text.Json.Nodes.JsonObject
+        {
+            ["client-ca-file"] = _ca.CertificatePem,
+            ["requestheader-client-ca-file"] = _frontProxyCa.CertificatePem,
+            ["requestheader-allowed-names"] = "[\"" + Aggregator.FrontProxyClientName + "\"]",
+            ["requestheader-username-headers"] = "[\"X-Remote-User\"]",
+            ["requestheader-group-headers"] = "[\"X-Remote-Group\"]",
+            ["requestheader-extra-headers-prefix"] = "[\"X-Remote-Extra-\"]",
+        };
+        Store.Create(ResourceTypes.ConfigMaps, "kube-system", new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "extension-apiserver-authentication", ["namespace"] = "kube-system" },
+            ["data"] = data,
+        });
     }
 
     private WebApplication BuildHost(AgentLogging.Settings logging, Action<KestrelServerOptions> kestrel)
@@ -210,6 +240,8 @@ public sealed partial class Simulator : IAsyncDisposable
             }
         }
         _ca.Dispose();
+        _frontProxyCa.Dispose();
+        _api.Aggregator?.Dispose();
         _stopping.Dispose();
     }
 }

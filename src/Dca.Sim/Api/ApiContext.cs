@@ -30,6 +30,9 @@ internal sealed class ApiContext
     /// <summary>Answers <c>/api/v1/nodes/{name}/proxy/...</c> with the node's kubelet, when kubelets run.</summary>
     public Func<Microsoft.AspNetCore.Http.HttpContext, string, string, Task>? NodeProxy { get; set; }
 
+    /// <summary>Proxies aggregated APIs (APIServices), once the simulator has its front-proxy certificate.</summary>
+    public Aggregator? Aggregator { get; set; }
+
     /// <summary>Extra state for <c>/sim/state</c> (the scenario's figures).</summary>
     public Func<IReadOnlyDictionary<string, long>>? ScenarioState { get; set; }
 

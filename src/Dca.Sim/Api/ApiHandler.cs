@@ -9,7 +9,7 @@ namespace Dca.Sim.Api;
 /// </summary>
 internal sealed partial class ApiHandler(ApiContext api)
 {
-    private readonly DiscoveryDocuments _discovery = new(api.Store);
+    private readonly DiscoveryDocuments _discovery = new(api.Store, () => api.Aggregator?.Registered() ?? []);
     private readonly AdminEndpoints _admin = new(api);
 
     public async Task HandleAsync(HttpContext ctx)
@@ -42,6 +42,10 @@ internal sealed partial class ApiHandler(ApiContext api)
                 await _admin.HandleAsync(ctx, path);
                 return;
             }
+            if (api.Aggregator is { } aggregator && await aggregator.TryHandleAsync(ctx, path, identity))
+            {
+                return;
+            }
             if (await _discovery.TryHandleAsync(ctx, path))
             {
                 return;
@@ -61,6 +65,11 @@ internal sealed partial class ApiHandler(ApiContext api)
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested || api.Stopping.IsCancellationRequested)
         {
             // The client went away or the server is stopping: nothing to answer.
+        }
+        catch (Exception ex) when (!ctx.Response.HasStarted)
+        {
+            // A bug in the simulator: say what it was, as a Status, rather than an empty 500.
+            await StatusResponse.WriteAsync(ctx, new StatusException(500, "InternalError", $"{ex.GetType().Name}: {ex.Message}"));
         }
     }
 

@@ -12,7 +12,7 @@ namespace Dca.Sim.Api;
 /// <c>fieldValidation</c> parameter and nothing else, so <c>kubectl apply</c> leaves validation to
 /// the server instead of failing to download a schema.
 /// </summary>
-internal sealed class DiscoveryDocuments(ObjectStore store)
+internal sealed class DiscoveryDocuments(ObjectStore store, Func<IEnumerable<(string Group, string Version)>>? aggregated = null)
 {
     public const string GitVersion = "v1.31.0";
 
@@ -67,6 +67,11 @@ internal sealed class DiscoveryDocuments(ObjectStore store)
                     foreach (var g in groups)
                     {
                         WriteGroup(w, g.Key, [.. g.Select(t => t.Version).Distinct(StringComparer.Ordinal)], inList: true);
+                    }
+                    // Groups served by aggregated API servers (APIServices), as kube-apiserver lists them.
+                    foreach (var g in (aggregated?.Invoke() ?? []).Where(a => groups.All(x => x.Key != a.Group)).GroupBy(a => a.Group, StringComparer.Ordinal))
+                    {
+                        WriteGroup(w, g.Key, [.. g.Select(a => a.Version).Distinct(StringComparer.Ordinal)], inList: true);
                     }
                     w.WriteEndArray();
                     w.WriteEndObject();

@@ -52,10 +52,13 @@ public static class ResourceTypes
     /// <summary>core/v1 componentstatuses (deprecated upstream, still read by agents).</summary>
     public static readonly ResourceType ComponentStatuses = new("", "v1", "componentstatuses", "ComponentStatus", false, ["cs"]);
 
+    /// <summary>apiregistration.k8s.io/v1 APIServices: the aggregated APIs the simulator proxies (see <c>Api/Aggregator.cs</c>).</summary>
+    public static readonly ResourceType ApiServices = new("apiregistration.k8s.io", "v1", "apiservices", "APIService", false);
+
     /// <summary>Every built-in resource, in discovery order.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         Namespaces, Nodes, Pods, Services, Endpoints, Events, ConfigMaps, ComponentStatuses,
-        EndpointSlices, EventsV1, Leases,
+        EndpointSlices, EventsV1, Leases, ApiServices,
     ];
 }

@@ -17,11 +17,11 @@ internal sealed class CertificateAuthority : IDisposable
     private readonly ConcurrentDictionary<string, X509Certificate2> _issued = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _notBefore;
 
-    public CertificateAuthority(TimeProvider time)
+    public CertificateAuthority(TimeProvider time, string commonName = "dca-sim-ca")
     {
         _notBefore = time.GetUtcNow().AddDays(-1);
         _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=dca-sim-ca", _caKey, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest("CN=" + commonName, _caKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
@@ -41,7 +41,10 @@ internal sealed class CertificateAuthority : IDisposable
         return _issued.GetOrAdd(key, _ => Create(commonName, dnsNames, addresses));
     }
 
-    private X509Certificate2 Create(string commonName, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> addresses)
+    /// <summary>A client certificate (client-authentication usage) for <paramref name="commonName"/>, issued once and cached.</summary>
+    public X509Certificate2 IssueClient(string commonName) => _issued.GetOrAdd("client|" + commonName, _ => Create(commonName, [], [], client: true));
+
+    private X509Certificate2 Create(string commonName, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> addresses, bool client = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
@@ -54,10 +57,13 @@ internal sealed class CertificateAuthority : IDisposable
         {
             san.AddIpAddress(address);
         }
-        request.CertificateExtensions.Add(san.Build());
+        if (dnsNames.Count + addresses.Count > 0)
+        {
+            request.CertificateExtensions.Add(san.Build());
+        }
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(client ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
         var serial = new byte[12];
         RandomNumberGenerator.Fill(serial);

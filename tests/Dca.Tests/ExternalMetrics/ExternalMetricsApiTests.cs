@@ -62,7 +62,8 @@ public sealed class ExternalMetricsApiTests : IAsyncLifetime, IDisposable
         {
             ExternalMetrics = new ExternalMetricsSettings { Enabled = true, Port = _port, AuthenticationRefresh = TimeSpan.FromMilliseconds(200) },
         }).WithTimeout();
-        _agent.Sim.Create(ResourceTypes.ConfigMaps, new JsonObject
+        // The simulator publishes its own front-proxy CA there, as kube-apiserver does: replaced by this test's.
+        _agent.Sim.Update(ResourceTypes.ConfigMaps, new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "ConfigMap",
