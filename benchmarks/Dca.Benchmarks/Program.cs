@@ -78,4 +78,46 @@ if (args is ["heap-dispatch"])
     GC.KeepAlive(bench);
     return;
 }
+// "heap-external-metrics": issue 10's budget state: 1,000 HPAs, each on a deployment of 10 pods whose cpu and memory
+// series (10 tags each) node agents push; the store's managed memory, then 1,000 HPA queries' latency.
+if (args is ["heap-external-metrics"])
+{
+    var time = TimeProvider.System;
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    var before = GC.GetTotalMemory(forceFullCollection: true);
+    var store = new Dca.ExternalMetrics.AgentSeriesStore(time, TimeSpan.FromSeconds(120));
+    var now = time.GetUtcNow().ToUnixTimeSeconds();
+    for (var d = 0; d < 1000; d++)
+    {
+        for (var p = 0; p < 10; p++)
+        {
+            string[] tags = [$"kube_deployment:web-{d:D4}", $"kube_namespace:ns-{d % 50:D2}", $"pod_name:web-{d:D4}-{p:D2}-7f9c", $"kube_container_name:app",
+                $"container_name:app", $"kube_replica_set:web-{d:D4}-7f9c", "kube_service:web", $"image_tag:1.{d % 7}", "short_image:app", $"kube_ownerref_name:web-{d:D4}-7f9c"];
+            var host = $"node-{(d * 10 + p) % 5000:D5}";
+            store.Add("kubernetes.cpu.usage.total", host, tags, now, 1e8 + p);
+            store.Add("kubernetes.memory.usage", host, tags, now, 2e8 + p);
+        }
+    }
+    var after = GC.GetTotalMemory(forceFullCollection: true);
+    Console.WriteLine($"{store.SeriesCount} series: managed heap held by the store {(after - before) / 1048576.0:F1} MiB");
+    var latencies = new List<double>();
+    for (var round = 0; round < 3; round++)
+    {
+        for (var d = 0; d < 1000; d++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var answer = store.Query(d % 2 == 0 ? "kubernetes.cpu.usage.total" : "kubernetes.memory.usage",
+                Dca.ExternalMetrics.MetricSelector.Parse($"kube_deployment=web-{d:D4},kube_namespace=ns-{d % 50:D2}"));
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (answer.Series != 10)
+            {
+                throw new InvalidOperationException("wrong answer");
+            }
+        }
+    }
+    latencies.Sort();
+    Console.WriteLine($"1,000 HPA queries x 3: p50 {latencies[latencies.Count / 2]:F3} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F3} ms, max {latencies[^1]:F3} ms (each scans the metric's 10,000 series)");
+    GC.KeepAlive(store);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(PodListParsing).Assembly).Run(args);

@@ -12,7 +12,9 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
     public const int DefaultMaxSeries = 200_000;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Dictionary<string, Point>> _metrics = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Dictionary<SeriesKey, Point>> _metrics = new(StringComparer.OrdinalIgnoreCase);
+    // Tags repeat across series (a pod's cpu and memory, a deployment's pods): each distinct tag is held once.
+    private Dictionary<string, string> _interned = new(StringComparer.Ordinal);
     private int _series;
     private long _dropped;
     private long _accepted;
@@ -41,12 +43,24 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
         {
             return;
         }
-        var key = host + "\n" + string.Join(',', tags.Order(StringComparer.Ordinal));
         lock (_lock)
         {
+            // At the bound only known series are updated: their tags are in the pool already, so nothing new goes in.
+            var full = _series >= maxSeries;
+            var all = new string[tags.Count + (host.Length > 0 ? 1 : 0)];
+            for (var i = 0; i < tags.Count; i++)
+            {
+                all[i] = full ? tags[i] : Intern(tags[i]);
+            }
+            if (host.Length > 0)
+            {
+                all[^1] = full ? "host:" + host : Intern("host:" + host);
+            }
+            Array.Sort(all, StringComparer.Ordinal);
+            var key = new SeriesKey(all);
             if (!_metrics.TryGetValue(metric, out var series))
             {
-                _metrics[metric] = series = new Dictionary<string, Point>(StringComparer.Ordinal);
+                _metrics[metric] = series = new Dictionary<SeriesKey, Point>();
             }
             if (series.TryGetValue(key, out var held))
             {
@@ -62,7 +76,7 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             }
             else
             {
-                series[key] = new Point(MetricSelector.Labels(tags.Append("host:" + host)), timestamp, value);
+                series[key] = new Point(timestamp, value);
                 _series++;
             }
         }
@@ -92,9 +106,9 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             var count = 0;
             var stale = 0;
             long newest = 0;
-            foreach (var point in series.Values)
+            foreach (var (key, point) in series)
             {
-                if (!selector.Matches(point.Labels))
+                if (!selector.Matches(key.Tags))
                 {
                     continue;
                 }
@@ -149,9 +163,68 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
                 }
             }
             _series -= removed;
+            if (removed > 0)
+            {
+                // The pool keeps only the tags of the series that remain.
+                _interned = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var tag in _metrics.Values.SelectMany(s => s.Keys).SelectMany(k => k.Tags))
+                {
+                    _interned.TryAdd(tag, tag);
+                }
+            }
         }
         return removed;
     }
 
-    private sealed record Point(IReadOnlyDictionary<string, string> Labels, long Timestamp, double Value);
+    private string Intern(string tag)
+    {
+        if (_interned.TryGetValue(tag, out var held))
+        {
+            return held;
+        }
+        _interned[tag] = tag;
+        return tag;
+    }
+
+    private sealed record Point(long Timestamp, double Value);
+
+    /// <summary>A series' identity: its sorted, interned tags (the host as <c>host:&lt;name&gt;</c>), hashed once.</summary>
+    private readonly struct SeriesKey : IEquatable<SeriesKey>
+    {
+        private readonly int _hash;
+
+        public SeriesKey(string[] tags)
+        {
+            Tags = tags;
+            var hash = new HashCode();
+            foreach (var tag in tags)
+            {
+                hash.Add(tag, StringComparer.Ordinal);
+            }
+            _hash = hash.ToHashCode();
+        }
+
+        public string[] Tags { get; }
+
+        public bool Equals(SeriesKey other)
+        {
+            if (_hash != other._hash || Tags.Length != other.Tags.Length)
+            {
+                return false;
+            }
+            for (var i = 0; i < Tags.Length; i++)
+            {
+                // Interned: the same tag is the same string, so the reference check settles most comparisons.
+                if (!ReferenceEquals(Tags[i], other.Tags[i]) && !string.Equals(Tags[i], other.Tags[i], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is SeriesKey other && Equals(other);
+
+        public override int GetHashCode() => _hash;
+    }
 }

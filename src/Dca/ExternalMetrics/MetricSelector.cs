@@ -41,15 +41,28 @@ public sealed class MetricSelector
     {
         foreach (var (key, op, values) in _requirements)
         {
-            var has = labels.TryGetValue(key, out var value);
+            if (!Satisfies(op, values, labels.TryGetValue(key, out var v) ? v : null))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Matches Datadog tags directly (<c>k:v</c>; the first value of a repeated key counts), without building a map or allocating.</summary>
+    public bool Matches(string[] tags)
+    {
+        foreach (var (key, op, values) in _requirements)
+        {
+            var found = Find(tags, key, out var value);
             var ok = op switch
             {
-                "=" => has && value == values[0],
-                "!=" => !has || value != values[0],
-                "in" => has && values.Contains(value),
-                "notin" => !has || !values.Contains(value),
-                "exists" => has,
-                "!" => !has,
+                "=" => found && value.SequenceEqual(values[0]),
+                "!=" => !found || !value.SequenceEqual(values[0]),
+                "in" => found && Contains(values, value),
+                "notin" => !found || !Contains(values, value),
+                "exists" => found,
+                "!" => !found,
                 _ => false,
             };
             if (!ok)
@@ -59,6 +72,48 @@ public sealed class MetricSelector
         }
         return true;
     }
+
+    private static bool Contains(string[] values, ReadOnlySpan<char> value)
+    {
+        foreach (var v in values)
+        {
+            if (value.SequenceEqual(v))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool Find(string[] tags, string key, out ReadOnlySpan<char> value)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Length == key.Length && tag == key)
+            {
+                value = [];
+                return true;
+            }
+            if (tag.Length > key.Length && tag[key.Length] == ':' && tag.StartsWith(key, StringComparison.Ordinal))
+            {
+                value = tag.AsSpan(key.Length + 1);
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    private static bool Satisfies(string op, string[] values, string? value) => op switch
+    {
+        "=" => value is not null && value == values[0],
+        "!=" => value is null || value != values[0],
+        "in" => value is not null && values.Contains(value),
+        "notin" => value is null || !values.Contains(value),
+        "exists" => value is not null,
+        "!" => value is null,
+        _ => false,
+    };
 
     /// <summary>Labels from Datadog tags (<c>k:v</c>; the first value of a repeated key wins).</summary>
     public static Dictionary<string, string> Labels(IEnumerable<string> tags)
