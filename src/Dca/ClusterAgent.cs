@@ -169,6 +169,7 @@ internal static class ClusterAgent
             services.AddSingleton(sp => new FrontProxyAuthenticator(sp.GetRequiredService<KubernetesClient>(), options.ExternalMetrics, time,
                 sp.GetRequiredService<ILogger<FrontProxyAuthenticator>>()));
             services.AddHostedService(sp => sp.GetRequiredService<FrontProxyAuthenticator>());
+            services.AddSingleton<LeaderValueClient>();
             services.AddSingleton<ExternalMetricsApi>();
         }
         services.AddSingleton<NodeAgentApi>();
@@ -187,8 +188,12 @@ internal static class ClusterAgent
             if (app.Services.GetService<AgentSeriesStore>() is { } store)
             {
                 // Node agents push their series to the leader, which keeps the window the external metrics are read from.
-                endpoints.MapPost("/api/v2/series", ApiEndpoint.Wrap(app.Services.GetRequiredService<LeaderForwarder>().LeaderOnly(
+                var forwarder = app.Services.GetRequiredService<LeaderForwarder>();
+                endpoints.MapPost("/api/v2/series", ApiEndpoint.Wrap(forwarder.LeaderOnly(
                     ctx => ExternalMetricsApi.ReceiveSeries(ctx, store)), metrics.Route("series"), authenticator)).WithDisplayName("series");
+                // Followers' external metrics API asks the leader's values here.
+                endpoints.MapGet(ExternalMetricsApi.LeaderValueRoute, ApiEndpoint.Wrap(forwarder.LeaderOnly(
+                    app.Services.GetRequiredService<ExternalMetricsApi>().LeaderValue), metrics.Route("em_leader_value"), authenticator)).WithDisplayName("em_leader_value");
             }
             endpoints.MapGet("/status", ApiEndpoint.Wrap(
                 ctx => JsonSerializer.SerializeAsync(ctx.Response.Body, status.Report(), StatusJsonContext.Default.StatusReport, ctx.RequestAborted),

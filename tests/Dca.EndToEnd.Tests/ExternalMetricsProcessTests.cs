@@ -20,33 +20,7 @@ public sealed class ExternalMetricsProcessTests
     public async Task KubeletValues_FollowThroughTheNodeAgent_ToTheExternalMetricsApi()
     {
         await using var cluster = await SimulatedCluster.StartAsync();
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=front-proxy-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var clientRequest = new CertificateRequest("CN=front-proxy-client", clientKey, HashAlgorithmName.SHA256);
-        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        using var signed = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
-        using var frontProxy = signed.CopyWithPrivateKey(clientKey);
-        var manifest = Path.Combine(cluster.Directory, "extension-apiserver-authentication.yaml");
-        File.WriteAllText(manifest, $"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: extension-apiserver-authentication
-              namespace: kube-system
-            data:
-              requestheader-allowed-names: '["front-proxy-client"]'
-              requestheader-username-headers: '["X-Remote-User"]'
-              requestheader-group-headers: '["X-Remote-Group"]'
-              requestheader-client-ca-file: |
-            {string.Join('\n', ca.ExportCertificatePem().Split('\n').Select(l => "    " + l))}
-            """);
-        var (code, stdout, stderr) = Manifests.Run("kubectl", ["--kubeconfig", cluster.Kubeconfig, "apply", "-f", manifest]);
-        Assert.True(code == 0, $"kubectl apply failed: {stdout} {stderr}");
-
+        using var frontProxy = PublishFrontProxyCa(cluster);
         var port = FreePort.Next();
         await using var dca = DcaReplica.Start(cluster, "dca-0", 4, new Dictionary<string, string>
         {
@@ -102,7 +76,91 @@ public sealed class ExternalMetricsProcessTests
         Assert.Contains("no client certificate", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private static HttpClient Client(int port, X509Certificate2? certificate)
+    /// <summary>
+    /// Two replicas (leader election, on 127.0.0.2 and 127.0.0.3 with one command port and one metrics API port,
+    /// found through their Service's Endpoints as in a cluster); the node agent pushes to the follower, and the
+    /// follower's external metrics API answers: both are relayed to the leader, which holds the series.
+    /// </summary>
+    [Fact]
+    public async Task Followers_RelayToTheLeader_BothThePushAndTheQuery()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync();
+        using var frontProxy = PublishFrontProxyCa(cluster);
+        var commandPort = FreePort.Next();
+        var metricsPort = FreePort.Next();
+        var endpoints = Path.Combine(cluster.Directory, "dca-endpoints.yaml");
+        File.WriteAllText(endpoints, """
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: datadog-cluster-agent, namespace: default}
+            subsets:
+              - addresses:
+                  - {ip: 127.0.0.2, targetRef: {kind: Pod, name: dca-0, namespace: default}}
+                  - {ip: 127.0.0.3, targetRef: {kind: Pod, name: dca-1, namespace: default}}
+                ports: [{name: agentport, port: 5005}]
+            """);
+        var (code, stdout, stderr) = Manifests.Run("kubectl", ["--kubeconfig", cluster.Kubeconfig, "apply", "-f", endpoints]);
+        Assert.True(code == 0, $"kubectl apply failed: {stdout} {stderr}");
+        var settings = new Dictionary<string, string>
+        {
+            ["DD_EXTERNAL_METRICS_PROVIDER_ENABLED"] = "true",
+            ["DD_EXTERNAL_METRICS_PROVIDER_PORT"] = metricsPort.ToString(CultureInfo.InvariantCulture),
+        };
+        await using var dca0 = DcaReplica.Start(cluster, "dca-0", 4, settings, commandPort, bindHost: "127.0.0.2");
+        await using var dca1 = DcaReplica.Start(cluster, "dca-1", 4, settings, commandPort, bindHost: "127.0.0.3");
+        var leader = await DcaReplica.OneLeaderAsync([dca0, dca1]);
+        var followerAddress = leader == dca0 ? "127.0.0.3" : "127.0.0.2";
+        var node = (await ServiceTruth.NodesAsync(cluster))[0];
+        await using var agent = NodeAgentProcess.Start(cluster, node.Name, node.Address, commandPort, null, new Dictionary<string, string>
+        {
+            ["DD_AUTOSCALING_FAILOVER_ENABLED"] = "true",
+            ["DD_CLUSTER_AGENT_URL"] = $"https://{followerAddress}:{commandPort}",
+        });
+        using var follower = Client(metricsPort, frontProxy, followerAddress);
+        var path = "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/kubernetes.memory.usage?labelSelector=" + Uri.EscapeDataString("host=" + node.Name);
+        JsonElement list = default;
+        await Wait.UntilAsync(async () =>
+        {
+            using var response = await follower.GetAsync(new Uri(path, UriKind.Relative));
+            list = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            return response.StatusCode == HttpStatusCode.OK;
+        }, "the follower to answer with the leader's values", TimeSpan.FromSeconds(60));
+        Assert.Equal("kubernetes.memory.usage", list.GetProperty("items")[0].GetProperty("metricName").GetString());
+        Assert.True(ParseQuantity(list.GetProperty("items")[0].GetProperty("value").GetString()!) > 0);
+    }
+
+    /// <summary>A front-proxy CA published as kube-apiserver publishes it (with the real kubectl), and a client certificate it signed.</summary>
+    private static X509Certificate2 PublishFrontProxyCa(SimulatedCluster cluster)
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=front-proxy-ca", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=front-proxy-client", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var signed = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
+        var manifest = Path.Combine(cluster.Directory, "extension-apiserver-authentication.yaml");
+        File.WriteAllText(manifest, $"""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: extension-apiserver-authentication
+              namespace: kube-system
+            data:
+              requestheader-allowed-names: '["front-proxy-client"]'
+              requestheader-username-headers: '["X-Remote-User"]'
+              requestheader-group-headers: '["X-Remote-Group"]'
+              requestheader-client-ca-file: |
+            {string.Join('\n', ca.ExportCertificatePem().Split('\n').Select(l => "    " + l))}
+            """);
+        var (code, stdout, stderr) = Manifests.Run("kubectl", ["--kubeconfig", cluster.Kubeconfig, "apply", "-f", manifest]);
+        Assert.True(code == 0, $"kubectl apply failed: {stdout} {stderr}");
+        return signed.CopyWithPrivateKey(clientKey);
+    }
+
+    private static HttpClient Client(int port, X509Certificate2? certificate, string host = "127.0.0.1")
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
@@ -111,7 +169,7 @@ public sealed class ExternalMetricsProcessTests
             handler.SslOptions.ClientCertificates = [certificate];
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
         }
-        var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}") };
+        var http = new HttpClient(handler) { BaseAddress = new Uri($"https://{host}:{port}") };
         http.DefaultRequestHeaders.Add("X-Remote-User", "system:serviceaccount:kube-system:horizontal-pod-autoscaler");
         return http;
     }

@@ -12,8 +12,12 @@ namespace Dca.ExternalMetrics;
 /// <c>ExternalMetricValueList</c>. Every request is authenticated by <see cref="FrontProxyAuthenticator"/>; errors are
 /// Kubernetes <c>Status</c> objects (401 refused, 400 bad selector, 404 unknown metric, 500 stale or failing backend).
 /// </summary>
-internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, AgentSeriesStore store, MetricsRegistry metrics)
+internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, AgentSeriesStore store, MetricsRegistry metrics,
+    Leader.LeadershipHolder leadership, LeaderValueClient leader)
 {
+    /// <summary>The command-port route a follower asks the leader's values on (token-authenticated, forwarded to the leader).</summary>
+    public const string LeaderValueRoute = "/api/v1/externalmetrics/{ns}/{metric}";
+
     public const string Group = "external.metrics.k8s.io";
     public const string Version = "v1beta1";
     public const string GroupVersion = Group + "/" + Version;
@@ -23,8 +27,13 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         endpoints.MapGet("/apis", Authenticated("em_discovery", ctx => Write(ctx, 200, GroupList)));
         endpoints.MapGet("/apis/" + Group, Authenticated("em_discovery", ctx => Write(ctx, 200, GroupBody)));
         endpoints.MapGet("/apis/" + GroupVersion, Authenticated("em_discovery", ResourceList));
-        endpoints.MapGet("/apis/" + GroupVersion + "/namespaces/{ns}/{metric}", Authenticated("em_value", Value));
+        endpoints.MapGet("/apis/" + GroupVersion + "/namespaces/{ns}/{metric}", Authenticated("em_value", ctx =>
+            // The pushed series live on the leader: a follower relays the question to it.
+            leadership.Current.IsLeader ? Value(ctx) : leader.RelayAsync(ctx, ApiEndpoint.Value(ctx, "ns"), ApiEndpoint.Value(ctx, "metric"))));
     }
+
+    /// <summary>The leader's answer on the command port (<see cref="LeaderValueRoute"/>).</summary>
+    public Task LeaderValue(HttpContext ctx) => Value(ctx);
 
     private RequestDelegate Authenticated(string name, RequestDelegate handler) => ApiEndpoint.Wrap(ctx =>
     {
