@@ -165,7 +165,15 @@ internal static class ClusterAgent
         }
         if (options.ExternalMetrics.Enabled)
         {
-            services.AddSingleton(sp => new AgentSeriesStore(time, options.ExternalMetrics.MaxAge));
+            if (options.ExternalMetrics.PrometheusUrl is { } prometheus)
+            {
+                services.AddSingleton<IMetricsBackend>(_ => new PrometheusBackend(prometheus));
+            }
+            else
+            {
+                services.AddSingleton(sp => new AgentSeriesStore(time, options.ExternalMetrics.MaxAge));
+                services.AddSingleton<IMetricsBackend>(sp => sp.GetRequiredService<AgentSeriesStore>());
+            }
             services.AddSingleton(sp => new FrontProxyAuthenticator(sp.GetRequiredService<KubernetesClient>(), options.ExternalMetrics, time,
                 sp.GetRequiredService<ILogger<FrontProxyAuthenticator>>()));
             services.AddHostedService(sp => sp.GetRequiredService<FrontProxyAuthenticator>());

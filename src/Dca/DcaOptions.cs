@@ -135,6 +135,9 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition ExternalMetricsMaxAge = new("DD_EXTERNAL_METRICS_PROVIDER_MAX_AGE", null, "120",
         "Seconds after which a metric value is stale: an error for the autoscaler, not an answer");
 
+    public static readonly OptionDefinition ExternalMetricsPrometheus = new("DCA_EXTERNAL_METRICS_PROMETHEUS_URL", null, null,
+        "Read external metrics from this Prometheus server (instant queries on /api/v1/query) instead of the series node agents push");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
@@ -143,7 +146,7 @@ internal sealed record DcaOptions
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
         ClusterChecksEnabled, ConfdPath, ClusterChecksExtraTags, ClusterChecksClusterTagName, ClusterChecksWarmup, ClusterChecksNodeExpiry,
-        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
+        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsPrometheus, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -271,6 +274,11 @@ internal sealed record DcaOptions
                 Enabled = source.Bool(ExternalMetricsEnabled),
                 Port = source.ListenPort(ExternalMetricsPort),
                 MaxAge = source.Seconds(ExternalMetricsMaxAge, 1, 86_400),
+                PrometheusUrl = source.OptionalString(ExternalMetricsPrometheus) is { } url
+                    ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
+                        ? u
+                        : throw source.Invalid(ExternalMetricsPrometheus, url, "expected an http or https URL of a Prometheus server")
+                    : null,
             },
         };
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))

@@ -7,8 +7,12 @@ namespace Dca.ExternalMetrics;
 /// every matching series, the latest points no older than the maximum age: so an HPA can scale on what the
 /// kubelets report, with no service outside the cluster. One lock; a query scans one metric's series.
 /// </summary>
-public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int maxSeries = AgentSeriesStore.DefaultMaxSeries)
+public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int maxSeries = AgentSeriesStore.DefaultMaxSeries) : IMetricsBackend
 {
+    public bool LeaderOnly => true;
+
+    public Task<MetricAnswer> QueryAsync(string metric, MetricSelector selector, CancellationToken cancellationToken) => Task.FromResult(Query(metric, selector));
+
     public const int DefaultMaxSeries = 200_000;
 
     private readonly Lock _lock = new();

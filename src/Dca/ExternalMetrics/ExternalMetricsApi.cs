@@ -12,7 +12,7 @@ namespace Dca.ExternalMetrics;
 /// <c>ExternalMetricValueList</c>. Every request is authenticated by <see cref="FrontProxyAuthenticator"/>; errors are
 /// Kubernetes <c>Status</c> objects (401 refused, 400 bad selector, 404 unknown metric, 500 stale or failing backend).
 /// </summary>
-internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, AgentSeriesStore store, MetricsRegistry metrics,
+internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, IMetricsBackend backend, MetricsRegistry metrics,
     Leader.LeadershipHolder leadership, LeaderValueClient leader)
 {
     /// <summary>The command-port route a follower asks the leader's values on (token-authenticated, forwarded to the leader).</summary>
@@ -29,7 +29,7 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         endpoints.MapGet("/apis/" + GroupVersion, Authenticated("em_discovery", ResourceList));
         endpoints.MapGet("/apis/" + GroupVersion + "/namespaces/{ns}/{metric}", Authenticated("em_value", ctx =>
             // The pushed series live on the leader: a follower relays the question to it.
-            leadership.Current.IsLeader ? Value(ctx) : leader.RelayAsync(ctx, ApiEndpoint.Value(ctx, "ns"), ApiEndpoint.Value(ctx, "metric"))));
+            !backend.LeaderOnly || leadership.Current.IsLeader ? Value(ctx) : leader.RelayAsync(ctx, ApiEndpoint.Value(ctx, "ns"), ApiEndpoint.Value(ctx, "metric"))));
     }
 
     /// <summary>The leader's answer on the command port (<see cref="LeaderValueRoute"/>).</summary>
@@ -81,7 +81,7 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         w.WriteString("apiVersion", "v1");
         w.WriteString("groupVersion", GroupVersion);
         w.WriteStartArray("resources");
-        foreach (var name in store.MetricNames())
+        foreach (var name in backend.MetricNames())
         {
             w.WriteStartObject();
             w.WriteString("name", name);
@@ -96,7 +96,7 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         w.WriteEndArray();
     }));
 
-    private Task Value(HttpContext ctx)
+    private async Task Value(HttpContext ctx)
     {
         var metric = ApiEndpoint.Value(ctx, "metric");
         MetricSelector selector;
@@ -106,16 +106,18 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         }
         catch (FormatException e)
         {
-            return Status(ctx, 400, "BadRequest", e.Message);
+            await Status(ctx, 400, "BadRequest", e.Message);
+            return;
         }
-        var answer = store.Query(metric, selector);
+        var answer = await backend.QueryAsync(metric, selector, ctx.RequestAborted);
         if (answer.Result is not { } value)
         {
-            return answer.IsStale
+            await (answer.IsStale
                 ? Status(ctx, 500, "InternalError", $"unable to get external metric {ApiEndpoint.Value(ctx, "ns")}/{metric}: {answer.Error}")
-                : Status(ctx, 404, "NotFound", $"the external metric {metric} is not known: {answer.Error}");
+                : Status(ctx, 404, "NotFound", $"the external metric {metric} is not known: {answer.Error}"));
+            return;
         }
-        return Write(ctx, 200, Json(w =>
+        await Write(ctx, 200, Json(w =>
         {
             w.WriteString("kind", "ExternalMetricValueList");
             w.WriteString("apiVersion", GroupVersion);

@@ -12,6 +12,9 @@ public sealed record ExternalMetricsSettings
     /// <summary><c>DD_EXTERNAL_METRICS_PROVIDER_MAX_AGE</c> (120 s): a value older than this is an error, not an answer.</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary><c>DCA_EXTERNAL_METRICS_PROMETHEUS_URL</c>: with it, values come from this Prometheus server instead of the node agents' pushes.</summary>
+    public Uri? PrometheusUrl { get; init; }
+
     /// <summary>Namespace and name of the ConfigMap with the front-proxy CA and allowed names (kube-apiserver writes it).</summary>
     public string AuthenticationConfigMapNamespace { get; init; } = "kube-system";
 
