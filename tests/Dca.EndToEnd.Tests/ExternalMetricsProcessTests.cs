@@ -42,13 +42,21 @@ public sealed class ExternalMetricsProcessTests
         JsonElement item = default;
         await Wait.UntilAsync(async () =>
         {
-            using var response = await authorized.GetAsync(new Uri(path, UriKind.Relative));
-            if (response.StatusCode != HttpStatusCode.OK)
+            try
             {
+                using var response = await authorized.GetAsync(new Uri(path, UriKind.Relative));
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    return false;
+                }
+                item = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0].Clone();
+                return true;
+            }
+            catch (HttpRequestException)
+            {
+                // The external metrics port is not listening yet.
                 return false;
             }
-            item = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0].Clone();
-            return true;
         }, "the node agent's memory series to be served", TimeSpan.FromSeconds(60));
 
         // The served value follows the kubelet's: twice, seconds apart, within a collection (1 s) and a push.
@@ -121,9 +129,17 @@ public sealed class ExternalMetricsProcessTests
         JsonElement list = default;
         await Wait.UntilAsync(async () =>
         {
-            using var response = await follower.GetAsync(new Uri(path, UriKind.Relative));
-            list = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            return response.StatusCode == HttpStatusCode.OK;
+            try
+            {
+                using var response = await follower.GetAsync(new Uri(path, UriKind.Relative));
+                list = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                return response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                // The follower's external metrics port is not listening yet.
+                return false;
+            }
         }, "the follower to answer with the leader's values", TimeSpan.FromSeconds(60));
         Assert.Equal("kubernetes.memory.usage", list.GetProperty("items")[0].GetProperty("metricName").GetString());
         Assert.True(ParseQuantity(list.GetProperty("items")[0].GetProperty("value").GetString()!) > 0);
