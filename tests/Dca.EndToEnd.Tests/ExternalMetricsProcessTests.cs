@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Dca.Testing;
@@ -148,15 +147,7 @@ public sealed class ExternalMetricsProcessTests
     /// <summary>A front-proxy CA published as kube-apiserver publishes it (with the real kubectl), and a client certificate it signed.</summary>
     private static X509Certificate2 PublishFrontProxyCa(SimulatedCluster cluster)
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=front-proxy-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var clientRequest = new CertificateRequest("CN=front-proxy-client", clientKey, HashAlgorithmName.SHA256);
-        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        using var signed = clientRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
+        using var ca = TestCertificates.Authority("front-proxy-ca");
         var manifest = Path.Combine(cluster.Directory, "extension-apiserver-authentication.yaml");
         File.WriteAllText(manifest, $"""
             apiVersion: v1
@@ -173,7 +164,7 @@ public sealed class ExternalMetricsProcessTests
             """);
         var (code, stdout, stderr) = Manifests.Run("kubectl", ["--kubeconfig", cluster.Kubeconfig, "apply", "-f", manifest]);
         Assert.True(code == 0, $"kubectl apply failed: {stdout} {stderr}");
-        return signed.CopyWithPrivateKey(clientKey);
+        return TestCertificates.Client("front-proxy-client", ca);
     }
 
     private static HttpClient Client(int port, X509Certificate2? certificate, string host = "127.0.0.1")

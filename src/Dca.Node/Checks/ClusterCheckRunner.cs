@@ -88,12 +88,7 @@ internal sealed partial class ClusterCheckRunner(
                 _lastChange = response.LastChange;
                 Log.Fetched(logger, "cluster checks", response.Configs?.Length ?? 0, started, stopped, response.LastChange);
             }
-            _clusterContact = time.GetTimestamp();
-            if (_clusterFailing)
-            {
-                _clusterFailing = false;
-                Log.Recovered(logger, "cluster checks");
-            }
+            Answered("cluster checks", ref _clusterFailing, ref _clusterContact);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -117,16 +112,21 @@ internal sealed partial class ClusterCheckRunner(
             {
                 Log.Fetched(logger, "endpoints checks", response.Configs?.Length ?? 0, started, stopped, response.LastChange);
             }
-            _endpointsContact = time.GetTimestamp();
-            if (_endpointsFailing)
-            {
-                _endpointsFailing = false;
-                Log.Recovered(logger, "endpoints checks");
-            }
+            Answered("endpoints checks", ref _endpointsFailing, ref _endpointsContact);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Failed(e, "endpoints checks", ref _endpointsFailing, _endpointsContact, endpoints);
+        }
+    }
+
+    private void Answered(string kind, ref bool failing, ref long contact)
+    {
+        contact = time.GetTimestamp();
+        if (failing)
+        {
+            failing = false;
+            Log.Recovered(logger, kind);
         }
     }
 

@@ -14,9 +14,6 @@ namespace Dca.Node.Collection;
 /// </summary>
 internal sealed partial class ClusterAgentSeriesPusher : BackgroundService
 {
-    /// <summary>Datadog's intake limit per payload, uncompressed.</summary>
-    public const int MaxPayloadBytes = 2 * 1024 * 1024;
-
     private readonly ClusterAgentClient _client;
     private readonly HashSet<string> _metrics;
     private readonly ILogger _logger;
@@ -64,7 +61,7 @@ internal sealed partial class ClusterAgentSeriesPusher : BackgroundService
     {
         try
         {
-            foreach (var (body, count) in SeriesPayload.Build(samples, MaxPayloadBytes))
+            foreach (var (body, count) in SeriesPayload.Build(samples, IntakeSinkOptions.DefaultMaxSeriesPayloadBytes))
             {
                 await _client.PostSeriesAsync(body, cancellationToken);
                 Interlocked.Add(ref _pushed, count);

@@ -192,7 +192,10 @@ public sealed record IntakeSinkOptions
     /// Uncompressed bytes per series payload. The intake takes at most 5 MB uncompressed and 512 KB
     /// compressed; series JSON (repetitive tags) compresses well over tenfold, so 2 MB stays under both.
     /// </summary>
-    public int MaxSeriesPayloadBytes { get; init; } = 2 * 1024 * 1024;
+    public int MaxSeriesPayloadBytes { get; init; } = DefaultMaxSeriesPayloadBytes;
+
+    /// <summary>The default of <see cref="MaxSeriesPayloadBytes"/>, for other senders of the same payloads.</summary>
+    public const int DefaultMaxSeriesPayloadBytes = 2 * 1024 * 1024;
 
     /// <summary>The intake base for a site: <c>datadoghq.com</c> gives <c>https://api.datadoghq.com/</c>.</summary>
     public static Uri ForSite(string site, string? ddUrl) =>

@@ -14,7 +14,7 @@ public sealed class MetricSelector
 
     public static MetricSelector Everything { get; } = new([]);
 
-    /// <summary>The requirements as Datadog's query tags (<c>k:v</c>), for backends that query by tag (equality only).</summary>
+    /// <summary>The parsed requirements (key, operator: <c>=</c>, <c>!=</c>, <c>in</c>, <c>notin</c>, <c>exists</c>, <c>!</c>; values), for backends that translate them.</summary>
     public IEnumerable<(string Key, string Op, string[] Values)> Requirements => _requirements;
 
     /// <exception cref="FormatException">A malformed selector, with the reason.</exception>
@@ -35,18 +35,6 @@ public sealed class MetricSelector
             result.Add(ParseRequirement(part, text));
         }
         return new MetricSelector(result);
-    }
-
-    public bool Matches(IReadOnlyDictionary<string, string> labels)
-    {
-        foreach (var (key, op, values) in _requirements)
-        {
-            if (!Satisfies(op, values, labels.TryGetValue(key, out var v) ? v : null))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>Matches Datadog tags directly (<c>k:v</c>; the first value of a repeated key counts), without building a map or allocating.</summary>
@@ -102,29 +90,6 @@ public sealed class MetricSelector
         }
         value = default;
         return false;
-    }
-
-    private static bool Satisfies(string op, string[] values, string? value) => op switch
-    {
-        "=" => value is not null && value == values[0],
-        "!=" => value is null || value != values[0],
-        "in" => value is not null && values.Contains(value),
-        "notin" => value is null || !values.Contains(value),
-        "exists" => value is not null,
-        "!" => value is null,
-        _ => false,
-    };
-
-    /// <summary>Labels from Datadog tags (<c>k:v</c>; the first value of a repeated key wins).</summary>
-    public static Dictionary<string, string> Labels(IEnumerable<string> tags)
-    {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var tag in tags)
-        {
-            var colon = tag.IndexOf(':', StringComparison.Ordinal);
-            labels.TryAdd(colon < 0 ? tag : tag[..colon], colon < 0 ? "" : tag[(colon + 1)..]);
-        }
-        return labels;
     }
 
     private static (string, string, string[]) ParseRequirement(string part, string text)

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -29,31 +28,10 @@ public sealed class ExternalMetricsApiTests : IAsyncLifetime, IDisposable
 
     public ExternalMetricsApiTests()
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=front-proxy-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        _ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        _frontProxy = Client("front-proxy-client", _ca);
-        _otherName = Client("someone-else", _ca);
-        _rogue = Client("front-proxy-client", null);
-    }
-
-    /// <summary>A client certificate for <paramref name="name"/>, signed by <paramref name="issuer"/> (self-signed when null).</summary>
-    private static X509Certificate2 Client(string name, X509Certificate2? issuer)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        if (issuer is null)
-        {
-            return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        }
-        using var issuerKey = issuer.GetECDsaPrivateKey()!;
-        var serial = RandomNumberGenerator.GetBytes(8);
-        using var signed = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
-        return signed.CopyWithPrivateKey(key);
+        _ca = TestCertificates.Authority("front-proxy-ca");
+        _frontProxy = TestCertificates.Client("front-proxy-client", _ca);
+        _otherName = TestCertificates.Client("someone-else", _ca);
+        _rogue = TestCertificates.Client("front-proxy-client", null);
     }
 
     public async Task InitializeAsync()

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -88,10 +87,7 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
     /// <summary>The simulator's front-proxy CA is published; this test trusts its own instead.</summary>
     private X509Certificate2 FrontProxyClient()
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=test-front-proxy-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var ca = TestCertificates.Authority("test-front-proxy-ca");
         _agent.Sim.Update(ResourceTypes.ConfigMaps, new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -99,11 +95,7 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
             ["metadata"] = new JsonObject { ["name"] = "extension-apiserver-authentication", ["namespace"] = "kube-system" },
             ["data"] = new JsonObject { ["requestheader-client-ca-file"] = ca.ExportCertificatePem() },
         }.ToJsonString());
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=front-proxy-client", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
-        return signed.CopyWithPrivateKey(key);
+        return TestCertificates.Client("front-proxy-client", ca);
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
