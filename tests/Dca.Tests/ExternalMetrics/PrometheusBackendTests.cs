@@ -48,7 +48,7 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
         StartPrometheus();
         _agent = await AgentUnderTest.StartAsync(configure: o => o with
         {
-            ExternalMetrics = new ExternalMetricsSettings { Enabled = true, Port = _apiPort, PrometheusUrl = new Uri($"http://127.0.0.1:{_promPort}/") },
+            ExternalMetrics = new ExternalMetricsSettings { Enabled = true, Port = _apiPort, AuthenticationRefresh = TimeSpan.FromMilliseconds(200), PrometheusUrl = new Uri($"http://127.0.0.1:{_promPort}/") },
         }).WithTimeout();
         _client = FrontProxyClient();
     }
@@ -84,7 +84,7 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The simulator's front-proxy CA is published; this test trusts its own instead.</summary>
+    /// <summary>The simulator's front-proxy CA is published; this test trusts its own instead (re-read every 200 ms, not each minute).</summary>
     private X509Certificate2 FrontProxyClient()
     {
         using var ca = TestCertificates.Authority("test-front-proxy-ca");
