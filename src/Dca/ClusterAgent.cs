@@ -165,14 +165,32 @@ internal static class ClusterAgent
         }
         if (options.ExternalMetrics.Enabled)
         {
-            if (options.ExternalMetrics.PrometheusUrl is { } prometheus)
+            var em = options.ExternalMetrics;
+            if (em.Datadog is { } datadog)
             {
-                services.AddSingleton<IMetricsBackend>(_ => new PrometheusBackend(prometheus));
+                services.AddSingleton(sp => new DatadogQueryClient(datadog, time, sp.GetRequiredService<ILogger<DatadogQueryClient>>()));
             }
-            else
+            switch (em.Backend)
             {
-                services.AddSingleton(sp => new AgentSeriesStore(time, options.ExternalMetrics.MaxAge));
-                services.AddSingleton<IMetricsBackend>(sp => sp.GetRequiredService<AgentSeriesStore>());
+                case ExternalMetricsBackendKind.Prometheus:
+                    services.AddSingleton<IMetricsBackend>(_ => new PrometheusBackend(em.PrometheusUrl!));
+                    break;
+                case ExternalMetricsBackendKind.Datadog:
+                    services.AddSingleton(sp => new DatadogBackend(sp.GetRequiredService<DatadogQueryClient>(), em.MaxAge, time, sp.GetRequiredService<ILogger<DatadogBackend>>()));
+                    services.AddSingleton<IMetricsBackend>(sp => sp.GetRequiredService<DatadogBackend>());
+                    services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<DatadogBackend>());
+                    break;
+                default:
+                    services.AddSingleton(sp => new AgentSeriesStore(time, em.MaxAge));
+                    services.AddSingleton<IMetricsBackend>(sp => sp.GetRequiredService<AgentSeriesStore>());
+                    break;
+            }
+            if (em.UseDatadogMetrics)
+            {
+                services.AddSingleton(sp => new DatadogMetricController(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<DatadogQueryClient>(),
+                    em.MaxAge, time, sp.GetRequiredService<ILoggerFactory>()));
+                services.AddHostedService(sp => sp.GetRequiredService<DatadogMetricController>());
+                services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<DatadogMetricController>());
             }
             services.AddSingleton(sp => new FrontProxyAuthenticator(sp.GetRequiredService<KubernetesClient>(), options.ExternalMetrics, time,
                 sp.GetRequiredService<ILogger<FrontProxyAuthenticator>>()));

@@ -1,5 +1,6 @@
 using Dca.Hosting;
 using Dca.Leader;
+using Dca.ExternalMetrics;
 using Dca.Protocol;
 
 namespace Dca;
@@ -138,6 +139,39 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition ExternalMetricsPrometheus = new("DCA_EXTERNAL_METRICS_PROMETHEUS_URL", null, null,
         "Read external metrics from this Prometheus server (instant queries on /api/v1/query) instead of the series node agents push");
 
+    public static readonly OptionDefinition ExternalMetricsBackend = new("DCA_EXTERNAL_METRICS_BACKEND", null, null,
+        "Where external metrics come from: agents (the series node agents push), prometheus or datadog; default prometheus with DCA_EXTERNAL_METRICS_PROMETHEUS_URL, datadog with DD_APP_KEY, else agents");
+
+    public static readonly OptionDefinition UseDatadogMetrics = new("DD_EXTERNAL_METRICS_PROVIDER_USE_DATADOGMETRIC_CRD", null, "false",
+        "Serve datadogmetric@<namespace>:<name> from DatadogMetric resources (datadoghq.com/v1alpha1), queried on Datadog by the leader");
+
+    public static readonly OptionDefinition AppKey = new("DD_APP_KEY", null, null,
+        "Datadog application key: the Datadog query API (external metrics) needs it with the API key", IsSecret: true);
+
+    public static readonly OptionDefinition ExternalMetricsApiKey = new("DD_EXTERNAL_METRICS_PROVIDER_API_KEY", null, null,
+        "API key for the Datadog query API, overriding DD_API_KEY", IsSecret: true);
+
+    public static readonly OptionDefinition ExternalMetricsAppKey = new("DD_EXTERNAL_METRICS_PROVIDER_APP_KEY", null, null,
+        "Application key for the Datadog query API, overriding DD_APP_KEY", IsSecret: true);
+
+    public static readonly OptionDefinition ExternalMetricsEndpoint = new("DD_EXTERNAL_METRICS_PROVIDER_ENDPOINT", null, null,
+        "Base URL of the Datadog query API (default https://api.<DD_SITE>)");
+
+    public static readonly OptionDefinition ExternalMetricsAggregator = new("DD_EXTERNAL_METRICS_AGGREGATOR", null, "avg",
+        "Space aggregator of the Datadog query made from a metric name: avg, sum, min or max");
+
+    public static readonly OptionDefinition ExternalMetricsRollup = new("DD_EXTERNAL_METRICS_PROVIDER_ROLLUP", null, "30",
+        "Rollup in seconds of the Datadog query made from a metric name");
+
+    public static readonly OptionDefinition ExternalMetricsBucketSize = new("DD_EXTERNAL_METRICS_PROVIDER_BUCKET_SIZE", null, "300",
+        "Seconds of data each Datadog query covers (a DatadogMetric's spec.timeWindow overrides it)");
+
+    public static readonly OptionDefinition ExternalMetricsRefresh = new("DD_EXTERNAL_METRICS_PROVIDER_REFRESH_PERIOD", null, "30",
+        "Seconds between the leader's Datadog queries of every metric in use");
+
+    public static readonly OptionDefinition ExternalMetricsChunkSize = new("DD_EXTERNAL_METRICS_PROVIDER_CHUNK_SIZE", null, "35",
+        "Queries per request to the Datadog query API");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
@@ -146,7 +180,9 @@ internal sealed record DcaOptions
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
         ClusterChecksEnabled, ConfdPath, ClusterChecksExtraTags, ClusterChecksClusterTagName, ClusterChecksWarmup, ClusterChecksNodeExpiry,
-        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsPrometheus, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
+        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsBackend, ExternalMetricsPrometheus, UseDatadogMetrics,
+        AppKey, ExternalMetricsApiKey, ExternalMetricsAppKey, ExternalMetricsEndpoint, ExternalMetricsAggregator, ExternalMetricsRollup,
+        ExternalMetricsBucketSize, ExternalMetricsRefresh, ExternalMetricsChunkSize, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -269,17 +305,7 @@ internal sealed record DcaOptions
                 RebalancePeriod = source.Duration(ClusterChecksRebalancePeriod, TimeSpan.Zero, TimeSpan.FromDays(1)),
                 RebalanceMinImprovement = source.Double(ClusterChecksRebalanceImprovement, 0, 100) / 100,
             },
-            ExternalMetrics = new Dca.ExternalMetrics.ExternalMetricsSettings
-            {
-                Enabled = source.Bool(ExternalMetricsEnabled),
-                Port = source.ListenPort(ExternalMetricsPort),
-                MaxAge = source.Seconds(ExternalMetricsMaxAge, 1, 86_400),
-                PrometheusUrl = source.OptionalString(ExternalMetricsPrometheus) is { } url
-                    ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
-                        ? u
-                        : throw source.Invalid(ExternalMetricsPrometheus, url, "expected an http or https URL of a Prometheus server")
-                    : null,
-            },
+            ExternalMetrics = ReadExternalMetrics(source),
         };
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))
         {
@@ -305,6 +331,72 @@ internal sealed record DcaOptions
     {
         builder.Append("CommandPort = ").Append(CommandPortNumber).Append(", secrets redacted");
         return true;
+    }
+
+    private static readonly Dictionary<string, ExternalMetricsBackendKind> s_backends = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["agents"] = ExternalMetricsBackendKind.Agents,
+        ["prometheus"] = ExternalMetricsBackendKind.Prometheus,
+        ["datadog"] = ExternalMetricsBackendKind.Datadog,
+    };
+
+    private static readonly Dictionary<string, string> s_aggregators = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["avg"] = "avg", ["sum"] = "sum", ["min"] = "min", ["max"] = "max",
+    };
+
+    private static ExternalMetricsSettings ReadExternalMetrics(OptionSource source)
+    {
+        var prometheus = source.OptionalString(ExternalMetricsPrometheus) is { } url
+            ? Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
+                ? u
+                : throw source.Invalid(ExternalMetricsPrometheus, url, "expected an http or https URL of a Prometheus server")
+            : null;
+        var appKey = source.OptionalString(ExternalMetricsAppKey) ?? source.OptionalString(AppKey);
+        var backend = source.OptionalString(ExternalMetricsBackend) is not null
+            ? source.Choice(ExternalMetricsBackend, s_backends)
+            : prometheus is not null ? ExternalMetricsBackendKind.Prometheus
+            : appKey is not null ? ExternalMetricsBackendKind.Datadog
+            : ExternalMetricsBackendKind.Agents;
+        var enabled = source.Bool(ExternalMetricsEnabled);
+        var useCrd = source.Bool(UseDatadogMetrics);
+        if (enabled && backend == ExternalMetricsBackendKind.Prometheus && prometheus is null)
+        {
+            throw new OptionException($"missing {ExternalMetricsPrometheus.DisplayName}: {ExternalMetricsBackend.DisplayName}=prometheus needs the Prometheus server's URL");
+        }
+        DatadogQuerySettings? datadog = null;
+        if (enabled && (backend == ExternalMetricsBackendKind.Datadog || useCrd))
+        {
+            var why = backend == ExternalMetricsBackendKind.Datadog ? $"{ExternalMetricsBackend.DisplayName}=datadog" : $"{UseDatadogMetrics.DisplayName}=true";
+            var apiKey = source.OptionalString(ExternalMetricsApiKey) ?? source.OptionalString(IntakeOptions.ApiKey)
+                ?? throw new OptionException($"missing {IntakeOptions.ApiKey.DisplayName}: {why} queries the Datadog API, which needs an API key");
+            var endpoint = source.OptionalString(ExternalMetricsEndpoint) is { } e
+                ? Uri.TryCreate(e.EndsWith('/') ? e : e + "/", UriKind.Absolute, out var eu) && eu.Scheme is "http" or "https"
+                    ? eu
+                    : throw source.Invalid(ExternalMetricsEndpoint, e, "expected an http or https URL")
+                : IntakeOptions.ReadUri(source, Protocol.Intake.IntakeSinkOptions.Resolve);
+            datadog = new DatadogQuerySettings
+            {
+                Endpoint = endpoint,
+                ApiKey = apiKey,
+                AppKey = appKey ?? throw new OptionException($"missing {AppKey.DisplayName}: {why} queries the Datadog API, which needs an application key"),
+                Aggregator = source.Choice(ExternalMetricsAggregator, s_aggregators),
+                RollupSeconds = source.Int(ExternalMetricsRollup, 1, 3600),
+                Window = source.Seconds(ExternalMetricsBucketSize, 1, 86_400),
+                RefreshPeriod = source.Seconds(ExternalMetricsRefresh, 1, 3600),
+                ChunkSize = source.Int(ExternalMetricsChunkSize, 1, 100),
+            };
+        }
+        return new ExternalMetricsSettings
+        {
+            Enabled = enabled,
+            Port = source.ListenPort(ExternalMetricsPort),
+            MaxAge = source.Seconds(ExternalMetricsMaxAge, 1, 86_400),
+            Backend = backend,
+            PrometheusUrl = prometheus,
+            Datadog = datadog,
+            UseDatadogMetrics = useCrd,
+        };
     }
 
     private static string ReadToken(OptionSource source)

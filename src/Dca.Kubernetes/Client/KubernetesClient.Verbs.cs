@@ -78,6 +78,24 @@ public sealed partial class KubernetesClient
         where T : class, IKubernetesObject =>
         WriteAsync(HttpMethod.Put, kind, kind.ObjectPath(item.Metadata.Namespace, item.Metadata.Name), item, "update", cancellationToken);
 
+    /// <summary>
+    /// A JSON merge patch (<c>application/merge-patch+json</c>) on an object or one of its subresources
+    /// (<c>status</c>): no resourceVersion, so it never conflicts; the result is the stored object.
+    /// </summary>
+    public async Task<T> MergePatchAsync<T>(ResourceKind<T> kind, string? ns, string name, string? subresource, byte[] patch, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject
+    {
+        var path = kind.ObjectPath(ns, name) + (subresource is null ? "" : "/" + subresource);
+        using var response = await SendAsync(() =>
+        {
+            var request = Request(HttpMethod.Patch, path, "application/json");
+            request.Content = new ByteArrayContent(patch);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
+            return request;
+        }, "patch", Describe(kind, ns, name) + (subresource is null ? "" : " (" + subresource + ")"), streaming: false, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, cancellationToken);
+    }
+
     public async Task DeleteAsync<T>(ResourceKind<T> kind, string? ns, string name, CancellationToken cancellationToken)
         where T : class, IKubernetesObject
     {

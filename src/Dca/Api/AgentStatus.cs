@@ -109,6 +109,22 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             w.Counter("dca_external_metrics_points_accepted_total", "Points node agents pushed that were kept.", store.Accepted);
             w.Counter("dca_external_metrics_series_dropped_total", "Points of new series dropped because the store was full.", store.Dropped);
         }
+        if (services.GetService<ExternalMetrics.DatadogQueryClient>() is { } datadog)
+        {
+            w.Counter("dca_external_metrics_datadog_requests_total", "Requests to the Datadog query API.", datadog.Requests);
+            w.Counter("dca_external_metrics_datadog_failures_total", "Requests to the Datadog query API that failed (unreachable, refused, rate limited, unreadable).", datadog.Failures);
+        }
+        if (services.GetService<ExternalMetrics.DatadogBackend>() is { } backend)
+        {
+            w.Gauge("dca_external_metrics_datadog_queries", "Datadog queries from metric names the leader refreshes.", backend.QueryCount);
+        }
+        if (services.GetService<ExternalMetrics.DatadogMetricController>() is { } datadogMetrics)
+        {
+            w.Gauge("dca_informer_objects", "Objects held per informer.", datadogMetrics.Reflector.ObjectCount, "resource=\"datadogmetrics\"");
+            w.Counter("dca_informer_errors_total", "List or watch failures.", datadogMetrics.Reflector.Errors, "resource=\"datadogmetrics\"");
+            w.Counter("dca_external_metrics_datadogmetric_status_writes_total", "DatadogMetric statuses written by the leader.", datadogMetrics.Writes);
+            w.Counter("dca_external_metrics_datadogmetric_status_write_errors_total", "DatadogMetric status writes that failed (retried next period).", datadogMetrics.WriteErrors);
+        }
         w.Gauge("dca_leader_election_is_leader", "1 while this replica is the leader (or election is disabled).", leadership.Current.IsLeader ? 1 : 0);
         w.Counter("dca_leader_election_transitions_total", "Times this replica became leader.", elector.Transitions);
         w.Counter("dca_leader_election_errors_total", "Failed reads or writes of the leader lock.", elector.Errors);

@@ -13,7 +13,7 @@ namespace Dca.ExternalMetrics;
 /// Kubernetes <c>Status</c> objects (401 refused, 400 bad selector, 404 unknown metric, 500 stale or failing backend).
 /// </summary>
 internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, IMetricsBackend backend, MetricsRegistry metrics,
-    Leader.LeadershipHolder leadership, LeaderValueClient leader)
+    Leader.LeadershipHolder leadership, LeaderValueClient leader, DatadogMetricController? datadogMetrics = null)
 {
     /// <summary>The command-port route a follower asks the leader's values on (token-authenticated, forwarded to the leader).</summary>
     public const string LeaderValueRoute = "/api/v1/externalmetrics/{ns}/{metric}";
@@ -28,9 +28,13 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         endpoints.MapGet("/apis/" + Group, Authenticated("em_discovery", ctx => Write(ctx, 200, GroupBody)));
         endpoints.MapGet("/apis/" + GroupVersion, Authenticated("em_discovery", ResourceList));
         endpoints.MapGet("/apis/" + GroupVersion + "/namespaces/{ns}/{metric}", Authenticated("em_value", ctx =>
-            // The pushed series live on the leader: a follower relays the question to it.
-            !backend.LeaderOnly || leadership.Current.IsLeader ? Value(ctx) : leader.RelayAsync(ctx, ApiEndpoint.Value(ctx, "ns"), ApiEndpoint.Value(ctx, "metric"))));
+            // DatadogMetrics are answered from their status on every replica; the pushed series and the Datadog
+            // backend's values live on the leader: a follower relays the question to it.
+            !backend.LeaderOnly || leadership.Current.IsLeader || IsDatadogMetric(ApiEndpoint.Value(ctx, "metric"))
+                ? Value(ctx) : leader.RelayAsync(ctx, ApiEndpoint.Value(ctx, "ns"), ApiEndpoint.Value(ctx, "metric"))));
     }
+
+    private bool IsDatadogMetric(string metric) => datadogMetrics is not null && metric.StartsWith(DatadogMetricController.Prefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The leader's answer on the command port (<see cref="LeaderValueRoute"/>).</summary>
     public Task LeaderValue(HttpContext ctx) => Value(ctx);
@@ -81,7 +85,7 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
         w.WriteString("apiVersion", "v1");
         w.WriteString("groupVersion", GroupVersion);
         w.WriteStartArray("resources");
-        foreach (var name in backend.MetricNames())
+        foreach (var name in datadogMetrics is null ? backend.MetricNames() : backend.MetricNames().Concat(datadogMetrics.MetricNames()))
         {
             w.WriteStartObject();
             w.WriteString("name", name);
@@ -109,10 +113,11 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
             await Status(ctx, 400, "BadRequest", e.Message);
             return;
         }
-        var answer = await backend.QueryAsync(metric, selector, ctx.RequestAborted);
+        var answer = IsDatadogMetric(metric) ? datadogMetrics!.Answer(metric) : await backend.QueryAsync(metric, selector, ctx.RequestAborted);
         if (answer.Result is not { } value)
         {
-            await (answer.IsStale
+            await (answer.IsInvalid ? Status(ctx, 400, "BadRequest", $"unable to get external metric {ApiEndpoint.Value(ctx, "ns")}/{metric}: {answer.Error}")
+                : answer.IsStale
                 ? Status(ctx, 500, "InternalError", $"unable to get external metric {ApiEndpoint.Value(ctx, "ns")}/{metric}: {answer.Error}")
                 : Status(ctx, 404, "NotFound", $"the external metric {metric} is not known: {answer.Error}"));
             return;

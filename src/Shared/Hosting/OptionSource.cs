@@ -148,7 +148,7 @@ internal sealed class OptionSource
 
     private static string Describe(TimeSpan t) => t.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
 
-    private static TimeSpan? ParseDuration(string? text)
+    internal static TimeSpan? ParseDuration(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
