@@ -36,6 +36,21 @@ public sealed partial class Simulator
         return Store.Update(type, ObjectStore.Text(meta["namespace"]) ?? "", ObjectStore.Text(meta["name"]) ?? "", obj);
     }
 
+    /// <summary>
+    /// Replaces an object's status from its JSON, as <c>PUT .../status</c> does: for a custom resource with a
+    /// status subresource only <c>.status</c> is taken (see <see cref="ResourceType.StatusSubresource"/>).
+    /// </summary>
+    public StoredObject UpdateStatus(ResourceType type, string json)
+    {
+        var obj = Parse(json);
+        var meta = obj["metadata"] as JsonObject ?? throw new ArgumentException("metadata is required", nameof(json));
+        return Store.UpdateStatus(type, ObjectStore.Text(meta["namespace"]) ?? "", ObjectStore.Text(meta["name"]) ?? "", obj);
+    }
+
+    /// <summary>The custom resource a CRD serves at <paramref name="group"/>/<paramref name="version"/>/<paramref name="plural"/>, or null (not, or no longer, served).</summary>
+    public ResourceType? CustomResource(string group, string version, string plural) =>
+        Store.Find(group, version, plural) is { IsCustomResource: true } type ? type : null;
+
     /// <summary>Deletes an object.</summary>
     public StoredObject Delete(ResourceType type, string ns, string name) => Store.Delete(type, ns, name);
 

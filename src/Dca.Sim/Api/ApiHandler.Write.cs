@@ -23,7 +23,9 @@ internal sealed partial class ApiHandler
     private async Task UpdateAsync(HttpContext ctx, ApiRoute route)
     {
         var body = await ReadObjectAsync(ctx);
-        var updated = api.Store.Update(route.Type, route.Namespace, route.Name!, body, IsDryRun(ctx));
+        var updated = IsStatusWrite(route)
+            ? api.Store.UpdateStatus(route.Type, route.Namespace, route.Name!, body, IsDryRun(ctx))
+            : api.Store.Update(route.Type, route.Namespace, route.Name!, body, IsDryRun(ctx));
         await WriteObjectAsync(ctx, Renderer(ctx, route.Type), updated, 200);
     }
 
@@ -36,9 +38,11 @@ internal sealed partial class ApiHandler
         var status = 200;
         try
         {
-            result = api.Store.Patch(route.Type, route.Namespace, route.Name!, obj => MergePatch.Apply(obj, patch, contentType), dryRun);
+            result = IsStatusWrite(route)
+                ? api.Store.PatchStatus(route.Type, route.Namespace, route.Name!, obj => MergePatch.Apply(obj, patch, contentType), dryRun)
+                : api.Store.Patch(route.Type, route.Namespace, route.Name!, obj => MergePatch.Apply(obj, patch, contentType), dryRun);
         }
-        catch (StatusException ex) when (ex.Code == 404 && contentType.StartsWith("application/apply-patch", StringComparison.Ordinal))
+        catch (StatusException ex) when (ex.Code == 404 && route.Subresource is null && contentType.StartsWith("application/apply-patch", StringComparison.Ordinal))
         {
             // Server-side apply creates what does not exist yet.
             RequireNamespace(route);
@@ -109,6 +113,9 @@ internal sealed partial class ApiHandler
             throw StatusException.NotFound(ResourceTypes.Namespaces, route.Namespace);
         }
     }
+
+    /// <summary>A write to <c>/status</c> of a resource with the status split (built-ins without it keep treating it as the object).</summary>
+    private static bool IsStatusWrite(ApiRoute route) => route.Subresource == "status" && route.Type.StatusSubresource;
 
     private static bool IsDryRun(HttpContext ctx) => ctx.Request.Query["dryRun"] is { Count: > 0 } d && d.ToString() == "All";
 

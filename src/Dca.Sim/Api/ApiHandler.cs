@@ -113,9 +113,15 @@ internal sealed partial class ApiHandler(ApiContext api)
             await proxy(ctx, route.Name!, "/" + (route.SubPath ?? ""));
             return;
         }
-        if (route.Subresource is not null and not "status")
+        if (route.Subresource is not null and not "status"
+            || (route.Subresource == "status" && route.Type.IsCustomResource && !route.Type.StatusSubresource))
         {
+            // A custom resource has /status only when its CRD version declares subresources.status.
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+        }
+        if (route.Subresource == "status" && route.Type.StatusSubresource && verb is not ("get" or "update" or "patch"))
+        {
+            throw new StatusException(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         }
         switch (verb)
         {

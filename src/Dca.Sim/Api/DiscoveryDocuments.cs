@@ -158,7 +158,7 @@ internal sealed class DiscoveryDocuments(ObjectStore store, Func<IEnumerable<(st
             foreach (var t in types)
             {
                 WriteResource(w, t, t.Plural, t.Singular, ResourceType.Verbs, withNames: true);
-                if (t == ResourceTypes.Pods || t == ResourceTypes.Nodes || t == ResourceTypes.Services || t == ResourceTypes.Namespaces)
+                if (t.StatusSubresource || t == ResourceTypes.Pods || t == ResourceTypes.Nodes || t == ResourceTypes.Services || t == ResourceTypes.Namespaces)
                 {
                     WriteResource(w, t, t.Plural + "/status", "", ["get", "patch", "update"], withNames: false);
                 }

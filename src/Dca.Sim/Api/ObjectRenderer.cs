@@ -131,7 +131,7 @@ internal sealed class ObjectRenderer(Representation representation, string metaV
                 w.WriteString("name", c.Name);
                 w.WriteString("type", c.Type);
                 w.WriteString("format", c.Format);
-                w.WriteString("description", c.Name);
+                w.WriteString("description", c.Description);
                 w.WriteNumber("priority", c.Priority);
                 w.WriteEndObject();
             }
@@ -149,8 +149,17 @@ internal sealed class ObjectRenderer(Representation representation, string metaV
         {
             switch (c.Cell(doc.RootElement, table))
             {
+                case null:
+                    w.WriteNullValue();
+                    break;
                 case long n:
                     w.WriteNumberValue(n);
+                    break;
+                case double d:
+                    w.WriteNumberValue(d);
+                    break;
+                case bool b:
+                    w.WriteBooleanValue(b);
                     break;
                 case var value:
                     w.WriteStringValue(value.ToString());

@@ -44,7 +44,20 @@ internal static class StatusResponse
                 {
                     w.WriteString("group", ex.Type.Group);
                 }
-                w.WriteString("kind", ex.Type.Plural);
+                w.WriteString("kind", ex.DetailsKind ?? ex.Type.Plural);
+            }
+            if (ex.Causes.Count > 0)
+            {
+                w.WriteStartArray("causes");
+                foreach (var c in ex.Causes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("reason", c.Reason);
+                    w.WriteString("message", c.Message);
+                    w.WriteString("field", c.Field);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
             }
             if (ex.RetryAfterSeconds is { } retry)
             {

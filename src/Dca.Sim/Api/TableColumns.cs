@@ -10,7 +10,7 @@ internal static class TableColumns
     private static readonly TableColumn Name = new("Name", "string", 0, (e, _) => Str(e, "metadata", "name"));
     private static readonly TableColumn Age = new("Age", "string", 0, (e, c) => Age(e, c, "metadata", "creationTimestamp"));
 
-    public static IReadOnlyList<TableColumn> For(ResourceType type) => type.Plural switch
+    public static IReadOnlyList<TableColumn> For(ResourceType type) => type.IsCustomResource ? CustomResourceColumns.For(type) : type.Plural switch
     {
         "pods" when type.Group.Length == 0 =>
         [
@@ -70,6 +70,7 @@ internal static class TableColumns
             new("Message", "string", 0, (e, _) => Str(e, "message")),
         ],
         "configmaps" => [Name, new("Data", "integer", 0, (e, _) => (long)(Count(e, "data") + Count(e, "binaryData"))), Age],
+        "customresourcedefinitions" => [Name, new("Created At", "date", 0, (e, _) => Str(e, "metadata", "creationTimestamp"))],
         "leases" => [Name, new("Holder", "string", 0, (e, _) => Str(e, "spec", "holderIdentity")), Age],
         "componentstatuses" =>
         [

@@ -63,10 +63,13 @@ public sealed partial class ObjectStore
 
     internal void Unsubscribe(WatchSubscription subscription)
     {
-        var collection = Collection(subscription.Type);
         lock (_lock)
         {
-            collection.Watchers.Remove(subscription);
+            // The resource may be gone (its CRD deleted): then so are its watchers.
+            if (_collections.TryGetValue(subscription.Type, out var collection))
+            {
+                collection.Watchers.Remove(subscription);
+            }
         }
     }
 

@@ -21,7 +21,7 @@ public sealed partial class ObjectStore
         ns = CheckNamespace(type, ns, meta, name ?? generateName ?? "");
         lock (_lock)
         {
-            var collection = _collections[type];
+            var collection = Collection(type);
             if (string.IsNullOrEmpty(name))
             {
                 if (string.IsNullOrEmpty(generateName))
@@ -40,6 +40,19 @@ public sealed partial class ObjectStore
             }
             meta["name"] = name;
             ObjectDefaults.Apply(type, obj);
+            if (type.StatusSubresource)
+            {
+                // With a status subresource, create ignores the status (customResourceStrategy.PrepareForCreate).
+                obj.Remove("status");
+            }
+            if (type == ResourceTypes.CustomResourceDefinitions)
+            {
+                CustomResourceDefinition.Prepare(obj, name, null, _time.GetUtcNow());
+            }
+            if (type.TracksGeneration)
+            {
+                meta["generation"] = 1;
+            }
             meta["uid"] = NewUid();
             meta["creationTimestamp"] = Timestamp(_time.GetUtcNow());
             var rv = _rv + 1;
@@ -63,7 +76,21 @@ public sealed partial class ObjectStore
     {
         lock (_lock)
         {
-            return UpdateLocked(type, ns, name, obj, dryRun);
+            return UpdateLocked(type, ns, name, obj, dryRun, statusWrite: false);
+        }
+    }
+
+    /// <summary>
+    /// Replaces an object's status as PUT on <c>/status</c> does: for a resource with a status
+    /// subresource only <c>.status</c> is taken from <paramref name="obj"/> (a non-empty
+    /// metadata.resourceVersion is still a precondition); for any other resource, the same as <see cref="Update"/>.
+    /// </summary>
+    /// <exception cref="StatusException">404 NotFound, 409 Conflict, 400 BadRequest.</exception>
+    public StoredObject UpdateStatus(ResourceType type, string ns, string name, JsonObject obj, bool dryRun = false)
+    {
+        lock (_lock)
+        {
+            return UpdateLocked(type, ns, name, obj, dryRun, statusWrite: true);
         }
     }
 
@@ -72,13 +99,20 @@ public sealed partial class ObjectStore
     /// atomically (the store's lock is held, so a patch never conflicts unless it carries its own
     /// metadata.resourceVersion).
     /// </summary>
-    public StoredObject Patch(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> patch, bool dryRun = false)
+    public StoredObject Patch(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> patch, bool dryRun = false) =>
+        PatchCore(type, ns, name, patch, dryRun, statusWrite: false);
+
+    /// <summary>Patches an object's status as PATCH on <c>/status</c> does (see <see cref="UpdateStatus"/>: only the patched status is kept).</summary>
+    public StoredObject PatchStatus(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> patch, bool dryRun = false) =>
+        PatchCore(type, ns, name, patch, dryRun, statusWrite: true);
+
+    private StoredObject PatchCore(ResourceType type, string ns, string name, Func<JsonObject, JsonObject> patch, bool dryRun, bool statusWrite)
     {
         lock (_lock)
         {
             var current = Get(type, ns, name) ?? throw StatusException.NotFound(type, name);
             var patched = patch(JsonBytes.ParseObject(current.Json.Span));
-            return UpdateLocked(type, ns, name, patched, dryRun);
+            return UpdateLocked(type, ns, name, patched, dryRun, statusWrite);
         }
     }
 
@@ -88,13 +122,17 @@ public sealed partial class ObjectStore
     {
         lock (_lock)
         {
-            var collection = _collections[type];
+            var collection = Collection(type);
             var current = Get(type, ns, name) ?? throw StatusException.NotFound(type, name);
             if ((uid is { Length: > 0 } && uid != current.Uid) || (resourceVersion is { } rv && rv != current.ResourceVersion))
             {
                 throw new StatusException(409, "Conflict",
                     $"Operation cannot be fulfilled on {type.GroupResource} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}",
                     name, type);
+            }
+            if (type == ResourceTypes.CustomResourceDefinitions && !dryRun)
+            {
+                RemoveCustomTypesLocked(current.Name);
             }
             var deleted = ObjectIndexer.Index(type, JsonBytes.WithResourceVersion(current, _rv + 1));
             if (!dryRun)
@@ -113,7 +151,7 @@ public sealed partial class ObjectStore
     {
         lock (_lock)
         {
-            var collection = _collections[type];
+            var collection = Collection(type);
             var obj = ObjectIndexer.Index(type, build(_rv + 1));
             var previous = Get(type, obj.Namespace, obj.Name);
             CommitLocked(collection, previous is null ? WatchEventType.Added : WatchEventType.Modified, previous, obj);
@@ -121,9 +159,9 @@ public sealed partial class ObjectStore
         }
     }
 
-    private StoredObject UpdateLocked(ResourceType type, string ns, string name, JsonObject obj, bool dryRun)
+    private StoredObject UpdateLocked(ResourceType type, string ns, string name, JsonObject obj, bool dryRun, bool statusWrite)
     {
-        var collection = _collections[type];
+        var collection = Collection(type);
         var current = Get(type, ns, name) ?? throw StatusException.NotFound(type, name);
         var meta = Metadata(obj);
         var bodyName = Text(meta["name"]);
@@ -136,6 +174,20 @@ public sealed partial class ObjectStore
         if (bodyRv is { Length: > 0 } && bodyRv != current.ResourceVersion.ToString(CultureInfo.InvariantCulture))
         {
             throw StatusException.Conflict(type, name);
+        }
+        var stored = type.StatusSubresource || type.TracksGeneration ? JsonBytes.ParseObject(current.Json.Span) : null;
+        if (type.StatusSubresource)
+        {
+            obj = SplitStatus(obj, stored!, statusWrite);
+            meta = Metadata(obj);
+        }
+        if (type == ResourceTypes.CustomResourceDefinitions)
+        {
+            CustomResourceDefinition.Prepare(obj, name, stored, _time.GetUtcNow());
+        }
+        if (type.TracksGeneration)
+        {
+            SetGeneration(type, meta, obj, stored!);
         }
         meta["name"] = name;
         meta["uid"] = current.Uid;
@@ -169,6 +221,10 @@ public sealed partial class ObjectStore
         foreach (var watcher in collection.Watchers)
         {
             watcher.Publish(e);
+        }
+        if (collection.Type == ResourceTypes.CustomResourceDefinitions && kind != WatchEventType.Deleted)
+        {
+            SyncCustomTypesLocked(current);
         }
     }
 

@@ -127,9 +127,14 @@ public sealed partial class ObjectStore
     {
         lock (_lock)
         {
-            return _collections.TryGetValue(type, out var c)
-                ? c
-                : throw new ArgumentException($"resource {type} is not registered", nameof(type));
+            if (_collections.TryGetValue(type, out var c))
+            {
+                return c;
+            }
+            // A custom resource whose CRD was deleted (or changed) while the request was on its way.
+            throw type.IsCustomResource
+                ? new StatusException(404, "NotFound", "the server could not find the requested resource")
+                : new ArgumentException($"resource {type} is not registered", nameof(type));
         }
     }
 

@@ -15,7 +15,10 @@ public sealed class ResourceType
         bool namespaced,
         IReadOnlyList<string>? shortNames = null,
         IReadOnlyList<SelectableField>? fields = null,
-        IReadOnlyList<string>? categories = null)
+        IReadOnlyList<string>? categories = null,
+        bool statusSubresource = false,
+        IReadOnlyList<PrinterColumn>? printerColumns = null,
+        string? definedBy = null)
     {
         Group = group;
         Version = version;
@@ -25,6 +28,9 @@ public sealed class ResourceType
         ShortNames = shortNames ?? [];
         Fields = fields ?? [];
         Categories = categories ?? [];
+        StatusSubresource = statusSubresource;
+        PrinterColumns = printerColumns ?? [];
+        DefinedBy = definedBy;
     }
 
     /// <summary>The API group; empty for the core group.</summary>
@@ -50,6 +56,30 @@ public sealed class ResourceType
 
     /// <summary>Discovery categories, e.g. <c>all</c>.</summary>
     public IReadOnlyList<string> Categories { get; }
+
+    /// <summary>
+    /// True when the resource has a status subresource with the real server's split (custom resources
+    /// whose CRD version declares <c>subresources.status</c>, and CRDs themselves): writes to the main
+    /// resource keep the stored <c>.status</c>, writes to <c>/status</c> change only <c>.status</c>, and
+    /// <c>metadata.generation</c> ignores status. Built-ins served before this flag existed keep their
+    /// plain behaviour (their <c>/status</c> is the main resource) and leave it false.
+    /// </summary>
+    public bool StatusSubresource { get; }
+
+    /// <summary>A CRD version's <c>additionalPrinterColumns</c> (empty: NAME and AGE, as the real server prints).</summary>
+    public IReadOnlyList<PrinterColumn> PrinterColumns { get; }
+
+    /// <summary>The name of the CustomResourceDefinition that serves this resource; null for built-ins.</summary>
+    public string? DefinedBy { get; }
+
+    /// <summary>True for a resource served because a CustomResourceDefinition defines it.</summary>
+    public bool IsCustomResource => DefinedBy is not null;
+
+    /// <summary>
+    /// True when <c>metadata.generation</c> is kept: 1 on create, +1 on each change outside
+    /// <c>metadata</c> (and <c>status</c>, with a status subresource), as the real server does.
+    /// </summary>
+    public bool TracksGeneration => IsCustomResource || StatusSubresource;
 
     /// <summary>The singular name (the lower-cased kind, as the real API server reports it).</summary>
     public string Singular => Kind.ToLowerInvariant();
@@ -79,6 +109,18 @@ public sealed class ResourceType
         }
         return -1;
     }
+
+    /// <summary>True when both serve the same group/version/plural (a CRD's type before and after an update).</summary>
+    internal bool SameResource(ResourceType other) =>
+        Group == other.Group && Version == other.Version && Plural == other.Plural;
+
+    /// <summary>True when <paramref name="other"/> is the same resource defined the same way (an update changed nothing it serves).</summary>
+    internal bool SameDefinition(ResourceType other) =>
+        SameResource(other) && Kind == other.Kind && Namespaced == other.Namespaced
+        && StatusSubresource == other.StatusSubresource && DefinedBy == other.DefinedBy
+        && ShortNames.SequenceEqual(other.ShortNames) && Categories.SequenceEqual(other.Categories)
+        && PrinterColumns.SequenceEqual(other.PrinterColumns)
+        && Fields.Select(f => f.Label).SequenceEqual(other.Fields.Select(f => f.Label));
 
     /// <inheritdoc />
     public override string ToString() => GroupResource;

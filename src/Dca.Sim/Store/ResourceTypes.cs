@@ -55,10 +55,18 @@ public static class ResourceTypes
     /// <summary>apiregistration.k8s.io/v1 APIServices: the aggregated APIs the simulator proxies (see <c>Api/Aggregator.cs</c>).</summary>
     public static readonly ResourceType ApiServices = new("apiregistration.k8s.io", "v1", "apiservices", "APIService", false);
 
+    /// <summary>
+    /// apiextensions.k8s.io/v1 CustomResourceDefinitions: creating one serves the resources it defines
+    /// (see <c>Store/CustomResourceDefinition.cs</c>); its status (accepted names, NamesAccepted and
+    /// Established) is the server's.
+    /// </summary>
+    public static readonly ResourceType CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions",
+        "CustomResourceDefinition", false, ["crd", "crds"], categories: ["api-extensions"], statusSubresource: true);
+
     /// <summary>Every built-in resource, in discovery order.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         Namespaces, Nodes, Pods, Services, Endpoints, Events, ConfigMaps, ComponentStatuses,
-        EndpointSlices, EventsV1, Leases, ApiServices,
+        EndpointSlices, EventsV1, Leases, ApiServices, CustomResourceDefinitions,
     ];
 }

@@ -32,6 +32,9 @@ public sealed class StatusException : Exception
     /// <summary>A continue token to put in the Status metadata (410 on an expired continue).</summary>
     public string? Continue { get; init; }
 
+    /// <summary>The field errors of a 422 Invalid (<c>details.causes</c>).</summary>
+    public IReadOnlyList<StatusCause> Causes { get; init; } = [];
+
     /// <summary>Seconds for <c>Retry-After</c> and <c>details.retryAfterSeconds</c>.</summary>
     public int? RetryAfterSeconds { get; init; }
 
@@ -50,6 +53,17 @@ public sealed class StatusException : Exception
 
     internal static StatusException Invalid(ResourceType type, string name, string message) =>
         new(422, "Invalid", $"{type.Kind} \"{name}\" is invalid: {message}", name, type);
+
+    /// <summary>A 422 listing field errors, worded and detailed as the real server's (details.kind is the kind here, as there).</summary>
+    internal static StatusException Invalid(ResourceType type, string name, IReadOnlyList<StatusCause> causes)
+    {
+        var errors = causes.Select(c => c.Field + ": " + c.Message).ToList();
+        var message = errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors) + "]";
+        return new(422, "Invalid", $"{type.Kind}.{type.Group} \"{name}\" is invalid: {message}", name, type) { Causes = causes, DetailsKind = type.Kind };
+    }
+
+    /// <summary>What <c>details.kind</c> says when it is not the resource's plural (a 422 names the kind).</summary>
+    public string? DetailsKind { get; init; }
 
     internal static StatusException Expired(string message) => new(410, "Expired", message);
 

@@ -61,7 +61,9 @@ internal sealed class WatchHistory(int capacity)
         for (var i = lo; i < _count; i++)
         {
             var e = At(i);
-            if (ReferenceEquals((e.Object ?? e.Previous)!.Type, type))
+            var t = (e.Object ?? e.Previous)!.Type;
+            // A custom resource's type is replaced when its CRD changes; its history is still its own.
+            if (ReferenceEquals(t, type) || (t.IsCustomResource && type.IsCustomResource && t.SameResource(type)))
             {
                 result.Add(e);
             }
