@@ -120,4 +120,10 @@ if (args is ["heap-external-metrics"])
     GC.KeepAlive(store);
     return;
 }
+// "paced-https ...": HPAs polling an external metrics provider at their rate (loadtests/external-metrics.sh).
+if (args is ["paced-https", .. var rest])
+{
+    Environment.ExitCode = await PacedHttpsLoad.RunAsync(rest);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(PodListParsing).Assembly).Run(args);

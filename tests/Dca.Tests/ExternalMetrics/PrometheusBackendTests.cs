@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dca.ExternalMetrics;
-using Dca.Sim.Store;
 using Dca.Testing;
 using Dca.Tests.Api;
 using Microsoft.AspNetCore.Builder;
@@ -48,9 +46,11 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
         StartPrometheus();
         _agent = await AgentUnderTest.StartAsync(configure: o => o with
         {
-            ExternalMetrics = new ExternalMetricsSettings { Enabled = true, Port = _apiPort, AuthenticationRefresh = TimeSpan.FromMilliseconds(200), PrometheusUrl = new Uri($"http://127.0.0.1:{_promPort}/") },
+            ExternalMetrics = new ExternalMetricsSettings { Enabled = true, Port = _apiPort, AuthenticationRefresh = TimeSpan.FromMilliseconds(200),
+                Backend = ExternalMetricsBackendKind.Prometheus, PrometheusUrl = new Uri($"http://127.0.0.1:{_promPort}/") },
         }).WithTimeout();
-        _client = FrontProxyClient();
+        // Its CA is re-read every 200 ms, not each minute.
+        _client = FrontProxy.Trust(_agent);
     }
 
     public async Task DisposeAsync()
@@ -84,32 +84,7 @@ public sealed class PrometheusBackendTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The simulator's front-proxy CA is published; this test trusts its own instead (re-read every 200 ms, not each minute).</summary>
-    private X509Certificate2 FrontProxyClient()
-    {
-        using var ca = TestCertificates.Authority("test-front-proxy-ca");
-        _agent.Sim.Update(ResourceTypes.ConfigMaps, new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject { ["name"] = "extension-apiserver-authentication", ["namespace"] = "kube-system" },
-            ["data"] = new JsonObject { ["requestheader-client-ca-file"] = ca.ExportCertificatePem() },
-        }.ToJsonString());
-        return TestCertificates.Client("front-proxy-client", ca);
-    }
-
-    private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        handler.SslOptions.ClientCertificates = [_client];
-        handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => _client;
-        using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{_apiPort}") };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
-        request.Headers.Add("X-Remote-User", "system:kube-controller-manager");
-        using var response = await http.SendAsync(request);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path) => FrontProxy.GetAsync(_apiPort, _client, path);
 
     [Fact]
     public void Selectors_BecomePromQl() =>

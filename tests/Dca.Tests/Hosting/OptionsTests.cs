@@ -39,6 +39,32 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Load_ExternalMetricsBackend_FollowsWhatIsConfigured_AndNamesWhatIsMissing()
+    {
+        static Dictionary<string, string> Env(params (string, string)[] pairs) =>
+            new(pairs.Select(p => KeyValuePair.Create(p.Item1, p.Item2)).Append(KeyValuePair.Create("DD_EXTERNAL_METRICS_PROVIDER_ENABLED", "true")));
+        Assert.Equal(Dca.ExternalMetrics.ExternalMetricsBackendKind.Agents, DcaOptions.Load(Source(Env())).ExternalMetrics.Backend);
+        Assert.Equal(Dca.ExternalMetrics.ExternalMetricsBackendKind.Prometheus,
+            DcaOptions.Load(Source(Env(("DCA_EXTERNAL_METRICS_PROMETHEUS_URL", "http://prometheus:9090")))).ExternalMetrics.Backend);
+
+        var datadog = DcaOptions.Load(Source(Env(("DD_API_KEY", "api-secret-1"), ("DD_APP_KEY", "app-secret-2"), ("DD_SITE", "datadoghq.eu"),
+            ("DD_EXTERNAL_METRICS_PROVIDER_ROLLUP", "60"), ("DD_EXTERNAL_METRICS_AGGREGATOR", "max")))).ExternalMetrics;
+        Assert.Equal(Dca.ExternalMetrics.ExternalMetricsBackendKind.Datadog, datadog.Backend);
+        Assert.Equal(new Uri("https://api.datadoghq.eu/"), datadog.Datadog!.Endpoint);
+        Assert.Equal(("api-secret-1", "app-secret-2", "max", 60), (datadog.Datadog.ApiKey, datadog.Datadog.AppKey, datadog.Datadog.Aggregator, datadog.Datadog.RollupSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(30), datadog.Datadog.RefreshPeriod);
+
+        var noAppKey = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(Env(("DCA_EXTERNAL_METRICS_BACKEND", "datadog"), ("DD_API_KEY", "api-secret-1")))));
+        Assert.Equal("missing DD_APP_KEY: DCA_EXTERNAL_METRICS_BACKEND=datadog queries the Datadog API, which needs an application key", noAppKey.Message);
+        var noApiKey = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(Env(("DD_EXTERNAL_METRICS_PROVIDER_USE_DATADOGMETRIC_CRD", "true"), ("DCA_EXTERNAL_METRICS_BACKEND", "agents"), ("DD_APP_KEY", "app-secret-2")))));
+        Assert.Equal("missing DD_API_KEY: DD_EXTERNAL_METRICS_PROVIDER_USE_DATADOGMETRIC_CRD=true queries the Datadog API, which needs an API key", noApiKey.Message);
+        var noUrl = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(Env(("DCA_EXTERNAL_METRICS_BACKEND", "prometheus")))));
+        Assert.StartsWith("missing DCA_EXTERNAL_METRICS_PROMETHEUS_URL", noUrl.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(Env(("DCA_EXTERNAL_METRICS_BACKEND", "graphite")))));
+        Assert.StartsWith("invalid DCA_EXTERNAL_METRICS_BACKEND=\"graphite\"", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_LeaderElectionSettings_FollowDatadogNames()
     {
         var defaults = DcaOptions.Load(Source()).Election;
