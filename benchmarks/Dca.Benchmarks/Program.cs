@@ -116,7 +116,7 @@ if (args is ["heap-external-metrics"])
         }
     }
     latencies.Sort();
-    Console.WriteLine($"1,000 HPA queries x 3: p50 {latencies[latencies.Count / 2]:F3} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F3} ms, max {latencies[^1]:F3} ms (each scans the metric's 10,000 series)");
+    Console.WriteLine($"1,000 HPA queries x 3: p50 {latencies[latencies.Count / 2]:F3} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F3} ms, max {latencies[^1]:F3} ms (the tag index narrows each to its deployment's 10 of the metric's 10,000 series)");
     GC.KeepAlive(store);
     return;
 }

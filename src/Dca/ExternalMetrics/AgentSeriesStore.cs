@@ -5,7 +5,9 @@ namespace Dca.ExternalMetrics;
 /// (<c>POST /api/v2/series</c>), kept per metric name and series (host and tags), at most
 /// <see cref="MaxSeries"/> series (new ones beyond that are dropped and counted). A query averages, across
 /// every matching series, the latest points no older than the maximum age: so an HPA can scale on what the
-/// kubelets report, with no service outside the cluster. One lock; a query scans one metric's series.
+/// kubelets report, with no service outside the cluster. One lock. Each metric keeps an index from tag to series,
+/// so a query with an equality requirement (<c>kube_deployment=web</c>) checks only the series carrying that tag
+/// instead of scanning all of the metric's series.
 /// </summary>
 public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int maxSeries = AgentSeriesStore.DefaultMaxSeries) : IMetricsBackend
 {
@@ -16,7 +18,7 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
     public const int DefaultMaxSeries = 200_000;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Dictionary<SeriesKey, Point>> _metrics = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, MetricSeries> _metrics = new(StringComparer.OrdinalIgnoreCase);
     // Tags repeat across series (a pod's cpu and memory, a deployment's pods): each distinct tag is held once.
     private Dictionary<string, string> _interned = new(StringComparer.Ordinal);
     private int _series;
@@ -64,13 +66,14 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             var key = new SeriesKey(all);
             if (!_metrics.TryGetValue(metric, out var series))
             {
-                _metrics[metric] = series = new Dictionary<SeriesKey, Point>();
+                _metrics[metric] = series = new MetricSeries();
             }
-            if (series.TryGetValue(key, out var held))
+            if (series.Points.TryGetValue(key, out var held))
             {
                 if (held.Timestamp <= timestamp)
                 {
-                    series[key] = held with { Timestamp = timestamp, Value = value };
+                    held.Timestamp = timestamp;
+                    held.Value = value;
                 }
             }
             else if (_series >= maxSeries)
@@ -80,7 +83,7 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             }
             else
             {
-                series[key] = new Point(timestamp, value);
+                series.Add(key, new Point(all, timestamp, value));
                 _series++;
             }
         }
@@ -110,9 +113,9 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             var count = 0;
             var stale = 0;
             long newest = 0;
-            foreach (var (key, point) in series)
+            foreach (var point in series.Candidates(selector))
             {
-                if (!selector.Matches(key.Tags))
+                if (!selector.Matches(point.Tags))
                 {
                     continue;
                 }
@@ -156,12 +159,13 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
         {
             foreach (var (name, series) in _metrics.ToList())
             {
-                foreach (var key in series.Where(s => s.Value.Timestamp < oldest).Select(s => s.Key).ToList())
+                var gone = series.Points.Where(s => s.Value.Timestamp < oldest).Select(s => s.Key).ToList();
+                if (gone.Count > 0)
                 {
-                    series.Remove(key);
-                    removed++;
+                    series.Remove(gone);
+                    removed += gone.Count;
                 }
-                if (series.Count == 0)
+                if (series.Points.Count == 0)
                 {
                     _metrics.Remove(name);
                 }
@@ -171,7 +175,7 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
             {
                 // The pool keeps only the tags of the series that remain.
                 _interned = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var tag in _metrics.Values.SelectMany(s => s.Keys).SelectMany(k => k.Tags))
+                foreach (var tag in _metrics.Values.SelectMany(s => s.Points.Keys).SelectMany(k => k.Tags))
                 {
                     _interned.TryAdd(tag, tag);
                 }
@@ -190,7 +194,101 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
         return tag;
     }
 
-    private sealed record Point(long Timestamp, double Value);
+    private sealed class Point(string[] tags, long timestamp, double value)
+    {
+        /// <summary>The series' tags (its key's), so the tag index can hold points alone.</summary>
+        public string[] Tags { get; } = tags;
+
+        public long Timestamp { get; set; } = timestamp;
+
+        public double Value { get; set; } = value;
+    }
+
+    /// <summary>
+    /// One metric's series, and which of them carry each tag. Most tags are on one series of a metric (a pod's name,
+    /// its host's): such a tag's entry holds that series inline, and only tags on several series get a list.
+    /// </summary>
+    private sealed class MetricSeries
+    {
+        private readonly Dictionary<string, Posting> _byTag = new(StringComparer.Ordinal);
+
+        public Dictionary<SeriesKey, Point> Points { get; } = [];
+
+        public void Add(SeriesKey key, Point point)
+        {
+            Points[key] = point;
+            Index(point);
+        }
+
+        private void Index(Point point)
+        {
+            foreach (var tag in point.Tags)
+            {
+                ref var posting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byTag, tag, out var exists);
+                if (!exists)
+                {
+                    posting.Single = point;
+                }
+                else if (posting.Many is { } many)
+                {
+                    many.Add(point);
+                }
+                else
+                {
+                    posting.Many = [posting.Single!, point];
+                    posting.Single = null;
+                }
+            }
+        }
+
+        /// <summary>Removes series; the index is rebuilt once (removals are rare: series that stopped reporting).</summary>
+        public void Remove(IReadOnlyCollection<SeriesKey> keys)
+        {
+            foreach (var key in keys)
+            {
+                Points.Remove(key);
+            }
+            _byTag.Clear();
+            _byTag.TrimExcess();
+            foreach (var point in Points.Values)
+            {
+                Index(point);
+            }
+        }
+
+        /// <summary>
+        /// The series that can match: those carrying the rarest <c>k:v</c> tag an equality requirement needs (a
+        /// match has that tag), else all of them. The caller still checks the whole selector.
+        /// </summary>
+        public IEnumerable<Point> Candidates(MetricSelector selector)
+        {
+            Posting? smallest = null;
+            foreach (var (key, op, values) in selector.Requirements)
+            {
+                if (op != "=" || values[0].Length == 0)
+                {
+                    continue;
+                }
+                if (!_byTag.TryGetValue(key + ":" + values[0], out var posting))
+                {
+                    return [];
+                }
+                if (smallest is not { } s || posting.Count < s.Count)
+                {
+                    smallest = posting;
+                }
+            }
+            return smallest is not { } best ? Points.Values : best.Many is { } many ? many : [best.Single!];
+        }
+
+        private struct Posting
+        {
+            public Point? Single;
+            public List<Point>? Many;
+
+            public readonly int Count => Many?.Count ?? 1;
+        }
+    }
 
     /// <summary>A series' identity: its sorted, interned tags (the host as <c>host:&lt;name&gt;</c>), hashed once.</summary>
     private readonly struct SeriesKey : IEquatable<SeriesKey>

@@ -43,16 +43,17 @@ public static class SeriesIntake
             {
                 throw new FormatException($"the body is not valid {contentEncoding}: {e.Message}", e);
             }
-            return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), store);
+            // Parsed in place: the buffer is not copied again.
+            return Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), store);
         }
     }
 
-    private static int Parse(ReadOnlySpan<byte> json, AgentSeriesStore store)
+    private static int Parse(ReadOnlyMemory<byte> json, AgentSeriesStore store)
     {
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {

@@ -51,4 +51,33 @@ public sealed class ExternalMetricsUnitTests
         Assert.Equal(2, store.Prune());
         Assert.Empty(store.MetricNames());
     }
+
+    [Fact]
+    public void Store_TheTagIndexAnswersAsAFullScanWould()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
+        var store = new AgentSeriesStore(clock, TimeSpan.FromSeconds(120));
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        store.Add("m", "node-1", ["app:web", "zone:a"], now, 10);
+        store.Add("m", "node-2", ["app:web-2", "zone:b"], now, 20);
+        store.Add("m", "node-3", ["app:api", "zone:b", "zone:a"], now, 30); // repeated key: the first in tag order counts (zone:a)
+        store.Add("m", "node-4", ["app", "zone:b"], now, 40); // a bare tag: the label with an empty value
+        Assert.Equal(10, store.Query("m", MetricSelector.Parse("app=web")).Result); // not web-2
+        Assert.Equal(20, store.Query("m", MetricSelector.Parse("zone=a")).Result);
+        Assert.Equal(30, store.Query("m", MetricSelector.Parse("zone=b,app!=api,app")).Result);
+        Assert.Equal(40, store.Query("m", MetricSelector.Parse("app=,zone=b")).Result);
+        Assert.Equal(20, store.Query("m", MetricSelector.Parse("zone=b,host=node-2")).Result);
+        Assert.False(store.Query("m", MetricSelector.Parse("app=web,zone=b")).IsStale);
+        Assert.Null(store.Query("m", MetricSelector.Parse("app=web,zone=b")).Result);
+        Assert.Null(store.Query("m", MetricSelector.Parse("app=nothing")).Result);
+        Assert.Equal(15, store.Query("m", MetricSelector.Parse("app in (web,web-2)")).Result);
+
+        // Series that stop reporting leave the index with their points.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        store.Add("m", "node-2", ["app:web-2", "zone:b"], clock.GetUtcNow().ToUnixTimeSeconds(), 21);
+        clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(3, store.Prune());
+        Assert.Null(store.Query("m", MetricSelector.Parse("zone=a")).Result);
+        Assert.True(store.Query("m", MetricSelector.Parse("zone=b")).IsStale);
+    }
 }
