@@ -195,6 +195,10 @@ internal static class ClusterAgent
             services.AddSingleton(sp => new FrontProxyAuthenticator(sp.GetRequiredService<KubernetesClient>(), options.ExternalMetrics, time,
                 sp.GetRequiredService<ILogger<FrontProxyAuthenticator>>()));
             services.AddHostedService(sp => sp.GetRequiredService<FrontProxyAuthenticator>());
+            if (em.TokenReview)
+            {
+                services.AddSingleton<DelegatedAuthenticator>();
+            }
             services.AddSingleton<LeaderValueClient>();
             services.AddSingleton<ExternalMetricsApi>();
         }

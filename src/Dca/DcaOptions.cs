@@ -145,6 +145,9 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition UseDatadogMetrics = new("DD_EXTERNAL_METRICS_PROVIDER_USE_DATADOGMETRIC_CRD", null, "false",
         "Serve datadogmetric@<namespace>:<name> from DatadogMetric resources (datadoghq.com/v1alpha1), queried on Datadog by the leader");
 
+    public static readonly OptionDefinition ExternalMetricsTokenReview = new("DCA_EXTERNAL_METRICS_TOKEN_REVIEW", null, "false",
+        "Also accept bearer tokens on the external metrics port: a TokenReview authenticates them and a SubjectAccessReview authorizes each request (RBAC: list on external.metrics.k8s.io)");
+
     public static readonly OptionDefinition AppKey = new("DD_APP_KEY", null, null,
         "Datadog application key: the Datadog query API (external metrics) needs it with the API key", IsSecret: true);
 
@@ -180,7 +183,7 @@ internal sealed record DcaOptions
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
         ClusterChecksEnabled, ConfdPath, ClusterChecksExtraTags, ClusterChecksClusterTagName, ClusterChecksWarmup, ClusterChecksNodeExpiry,
-        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsBackend, ExternalMetricsPrometheus, UseDatadogMetrics,
+        ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsBackend, ExternalMetricsPrometheus, UseDatadogMetrics, ExternalMetricsTokenReview,
         AppKey, ExternalMetricsApiKey, ExternalMetricsAppKey, ExternalMetricsEndpoint, ExternalMetricsAggregator, ExternalMetricsRollup,
         ExternalMetricsBucketSize, ExternalMetricsRefresh, ExternalMetricsChunkSize, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
@@ -396,6 +399,7 @@ internal sealed record DcaOptions
             PrometheusUrl = prometheus,
             Datadog = datadog,
             UseDatadogMetrics = useCrd,
+            TokenReview = source.Bool(ExternalMetricsTokenReview),
         };
     }
 

@@ -193,6 +193,18 @@ public sealed class DeployManifestTests
         Assert.Contains(OfKind(objects, "RoleBinding"), b => Str(b, "metadata", "namespace") == "kube-system"
             && Str(b, "roleRef", "name") == "extension-apiserver-authentication-reader");
         Assert.Contains(OfKind(objects, "ClusterRoleBinding"), b => Str(b, "roleRef", "name") == "system:auth-delegator");
+        // DatadogMetric resources: dca's account may watch them and patch their status (the leader writes it).
+        var deployment = Single(objects, "Deployment", "dca");
+        var account = (Str(deployment, "metadata", "namespace"), Str(deployment, "spec", "template", "spec", "serviceAccountName"));
+        var rules = OfKind(objects, "ClusterRoleBinding")
+            .Where(b => Seq(b, "subjects").Any(s => (Str(s, "namespace"), Str(s, "name")) == account))
+            .SelectMany(b => Seq(Single(objects, "ClusterRole", Str(b, "roleRef", "name")!), "rules")).ToList();
+        bool Allows(string resource, string verb) => rules.Any(r =>
+            Seq(r, "apiGroups").Any(g => ((YamlScalarNode)g).Value == "datadoghq.com")
+            && Seq(r, "resources").Any(x => ((YamlScalarNode)x).Value == resource)
+            && Seq(r, "verbs").Any(v => ((YamlScalarNode)v).Value == verb));
+        Assert.True(Allows("datadogmetrics", "list") && Allows("datadogmetrics", "watch") && Allows("datadogmetrics/status", "patch"),
+            "dca's service account cannot list/watch datadogmetrics and patch their status");
     }
 
     private static string Rbac(IEnumerable<YamlMappingNode> objects) => string.Join("\n---\n",

@@ -11,6 +11,7 @@ internal sealed partial class ApiHandler(ApiContext api)
 {
     private readonly DiscoveryDocuments _discovery = new(api.Store, () => api.Aggregator?.Registered() ?? []);
     private readonly AdminEndpoints _admin = new(api);
+    private readonly AccessReviewer _reviews = new(api);
 
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -43,6 +44,10 @@ internal sealed partial class ApiHandler(ApiContext api)
                 return;
             }
             if (api.Aggregator is { } aggregator && await aggregator.TryHandleAsync(ctx, path, identity))
+            {
+                return;
+            }
+            if (await _reviews.TryHandleAsync(ctx, path, identity))
             {
                 return;
             }

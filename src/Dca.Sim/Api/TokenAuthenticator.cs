@@ -9,6 +9,21 @@ internal sealed class TokenAuthenticator(IReadOnlyDictionary<string, string> ide
     private readonly (byte[] Token, string Identity)[] _tokens =
         [.. identitiesByToken.Select(kv => (Encoding.UTF8.GetBytes(kv.Key), kv.Value))];
 
+    /// <summary>The identity a token stands for, or null (constant-time against every known token).</summary>
+    public string? IdentityOf(string token)
+    {
+        var presented = Encoding.UTF8.GetBytes(token);
+        string? identity = null;
+        foreach (var (known, name) in _tokens)
+        {
+            if (CryptographicOperations.FixedTimeEquals(known, presented))
+            {
+                identity = name;
+            }
+        }
+        return identity;
+    }
+
     /// <summary>The identity of the request's bearer token, or null.</summary>
     public string? Authenticate(HttpRequest request)
     {
@@ -18,15 +33,6 @@ internal sealed class TokenAuthenticator(IReadOnlyDictionary<string, string> ide
         {
             return null;
         }
-        var presented = Encoding.UTF8.GetBytes(header[prefix.Length..].Trim());
-        string? identity = null;
-        foreach (var (token, name) in _tokens)
-        {
-            if (CryptographicOperations.FixedTimeEquals(token, presented))
-            {
-                identity = name;
-            }
-        }
-        return identity;
+        return IdentityOf(header[prefix.Length..].Trim());
     }
 }

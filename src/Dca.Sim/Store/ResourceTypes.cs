@@ -63,10 +63,23 @@ public static class ResourceTypes
     public static readonly ResourceType CustomResourceDefinitions = new("apiextensions.k8s.io", "v1", "customresourcedefinitions",
         "CustomResourceDefinition", false, ["crd", "crds"], categories: ["api-extensions"], statusSubresource: true);
 
+    /// <summary>rbac.authorization.k8s.io/v1 ClusterRoles: stored, and read by SubjectAccessReviews (see <c>Api/AccessReviewer.cs</c>).</summary>
+    public static readonly ResourceType ClusterRoles = new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false);
+
+    /// <summary>rbac.authorization.k8s.io/v1 ClusterRoleBindings.</summary>
+    public static readonly ResourceType ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false);
+
+    /// <summary>rbac.authorization.k8s.io/v1 Roles.</summary>
+    public static readonly ResourceType Roles = new("rbac.authorization.k8s.io", "v1", "roles", "Role", true);
+
+    /// <summary>rbac.authorization.k8s.io/v1 RoleBindings.</summary>
+    public static readonly ResourceType RoleBindings = new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true);
+
     /// <summary>Every built-in resource, in discovery order.</summary>
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         Namespaces, Nodes, Pods, Services, Endpoints, Events, ConfigMaps, ComponentStatuses,
         EndpointSlices, EventsV1, Leases, ApiServices, CustomResourceDefinitions,
+        ClusterRoles, ClusterRoleBindings, Roles, RoleBindings,
     ];
 }

@@ -13,7 +13,8 @@ namespace Dca.ExternalMetrics;
 /// Kubernetes <c>Status</c> objects (401 refused, 400 bad selector, 404 unknown metric, 500 stale or failing backend).
 /// </summary>
 internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, IMetricsBackend backend, MetricsRegistry metrics,
-    Leader.LeadershipHolder leadership, LeaderValueClient leader, DatadogMetricController? datadogMetrics = null)
+    Leader.LeadershipHolder leadership, LeaderValueClient leader, DatadogMetricController? datadogMetrics = null,
+    DelegatedAuthenticator? tokens = null)
 {
     /// <summary>The command-port route a follower asks the leader's values on (token-authenticated, forwarded to the leader).</summary>
     public const string LeaderValueRoute = "/api/v1/externalmetrics/{ns}/{metric}";
@@ -39,11 +40,33 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
     /// <summary>The leader's answer on the command port (<see cref="LeaderValueRoute"/>).</summary>
     public Task LeaderValue(HttpContext ctx) => Value(ctx);
 
-    private RequestDelegate Authenticated(string name, RequestDelegate handler) => ApiEndpoint.Wrap(ctx =>
+    private RequestDelegate Authenticated(string name, RequestDelegate handler) => ApiEndpoint.Wrap(async ctx =>
     {
         var (user, _, refusal) = authenticator.Authenticate(ctx);
-        return user is null ? Status(ctx, 401, "Unauthorized", refusal!) : handler(ctx);
+        if (user is null && tokens is not null && BearerToken(ctx) is { } token)
+        {
+            // Not the front proxy: a bearer token, reviewed by the API server, then the request authorized by it.
+            (user, var groups, refusal) = await tokens.AuthenticateAsync(token, ctx.RequestAborted);
+            if (user is not null)
+            {
+                var value = ctx.Request.RouteValues.ContainsKey("metric");
+                var (allowed, reason) = await tokens.AuthorizeAsync(user, groups, value ? ApiEndpoint.Value(ctx, "ns") : null,
+                    value ? ApiEndpoint.Value(ctx, "metric") : null, ctx.Request.Path.Value ?? "/", ctx.RequestAborted);
+                if (!allowed)
+                {
+                    await Status(ctx, 403, "Forbidden", reason);
+                    return;
+                }
+            }
+        }
+        await (user is null ? Status(ctx, 401, "Unauthorized", refusal!) : handler(ctx));
     }, metrics.Route(name), null);
+
+    private static string? BearerToken(HttpContext ctx)
+    {
+        var header = ctx.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header[7..].Trim() is { Length: > 0 } token ? token : null;
+    }
 
     private static void GroupEntry(Utf8JsonWriter w)
     {

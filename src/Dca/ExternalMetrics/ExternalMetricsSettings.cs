@@ -24,6 +24,9 @@ public sealed record ExternalMetricsSettings
     /// <summary><c>DD_EXTERNAL_METRICS_PROVIDER_USE_DATADOGMETRIC_CRD</c>: serve <c>datadogmetric@ns:name</c> from DatadogMetric resources.</summary>
     public bool UseDatadogMetrics { get; init; }
 
+    /// <summary><c>DCA_EXTERNAL_METRICS_TOKEN_REVIEW</c>: also accept bearer tokens, through TokenReview and SubjectAccessReview.</summary>
+    public bool TokenReview { get; init; }
+
     /// <summary>Namespace and name of the ConfigMap with the front-proxy CA and allowed names (kube-apiserver writes it).</summary>
     public string AuthenticationConfigMapNamespace { get; init; } = "kube-system";
 
