@@ -74,9 +74,12 @@ internal static class ClusterAgent
         builder.WebHost.UseSockets(sockets => sockets.Backlog = 65_535);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            ServerLimits.Apply(kestrel.Limits, options.Admission);
             kestrel.Listen(options.BindAddress, options.CommandPortNumber, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // Before UseHttps: a connection over the limit is closed before its handshake costs anything.
+                listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().Command.Connections(next));
                 listen.UseHttps(https =>
                 {
                     https.ServerCertificate = certificate;
@@ -93,6 +96,7 @@ internal static class ClusterAgent
                 kestrel.Listen(options.BindAddress, options.ExternalMetrics.Port, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().ExternalMetrics!.Connections(next));
                     listen.UseHttps(https =>
                     {
                         https.ServerCertificate = certificate;
@@ -113,6 +117,7 @@ internal static class ClusterAgent
         services.AddSingleton<HealthRegistry>();
         services.AddSingleton<SnapshotHolder>();
         services.AddSingleton<MetricsRegistry>();
+        services.AddSingleton<ServerLimits>();
         services.AddSingleton(new TokenAuthenticator(options.Token));
         services.AddSingleton(sp => new KubernetesClient(endpoint,
             new KubernetesClientOptions { UserAgent = $"dca/{AgentProgram.ProductVersion.Split('+')[0]}" },
@@ -211,6 +216,7 @@ internal static class ClusterAgent
         var status = app.Services.GetRequiredService<AgentStatus>();
         metrics.AddCollector(status.Collect);
         var authenticator = app.Services.GetRequiredService<TokenAuthenticator>();
+        app.Use(app.Services.GetRequiredService<ServerLimits>().Requests(options.CommandPortNumber, options.ExternalMetrics.Port));
         app.MapPort(options.CommandPortNumber, endpoints =>
         {
             app.Services.GetRequiredService<NodeAgentApi>().Map(endpoints);

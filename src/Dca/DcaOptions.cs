@@ -175,6 +175,21 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition ExternalMetricsChunkSize = new("DD_EXTERNAL_METRICS_PROVIDER_CHUNK_SIZE", null, "35",
         "Queries per request to the Datadog query API");
 
+    public static readonly OptionDefinition IdleTimeout = new("DD_CLUSTER_AGENT_SERVER_IDLE_TIMEOUT_SECONDS", null, "60",
+        "Seconds an idle keep-alive connection of the HTTPS ports stays open");
+
+    public static readonly OptionDefinition MaxConnections = new("DCA_MAX_CONNECTIONS", null, "10000",
+        "Open connections per HTTPS port; beyond it new connections are closed at once (each open TLS connection holds ~75 KB)");
+
+    public static readonly OptionDefinition MaxInFlight = new("DCA_MAX_INFLIGHT_REQUESTS", null, "512",
+        "Requests handled at once per HTTPS port; beyond it requests get 503 with Retry-After");
+
+    public static readonly OptionDefinition MaxRequestsPerConnection = new("DCA_MAX_REQUESTS_PER_CONNECTION", null, "0",
+        "Requests per second one connection may make (bursts of twice that); beyond it 429 with Retry-After; 0: no limit (the aggregator and followers multiplex many clients per connection)");
+
+    public static readonly OptionDefinition OverloadRetryAfter = new("DCA_OVERLOAD_RETRY_AFTER_SECONDS", null, "5",
+        "Retry-After of a 503 when overloaded; each answer adds a random 0-100 %");
+
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
@@ -186,6 +201,7 @@ internal sealed record DcaOptions
         ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsBackend, ExternalMetricsPrometheus, UseDatadogMetrics, ExternalMetricsTokenReview,
         AppKey, ExternalMetricsApiKey, ExternalMetricsAppKey, ExternalMetricsEndpoint, ExternalMetricsAggregator, ExternalMetricsRollup,
         ExternalMetricsBucketSize, ExternalMetricsRefresh, ExternalMetricsChunkSize, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
+        IdleTimeout, MaxConnections, MaxInFlight, MaxRequestsPerConnection, OverloadRetryAfter,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -249,6 +265,8 @@ internal sealed record DcaOptions
 
     public Dca.ClusterChecks.ClusterCheckSettings ClusterChecks { get; init; } = new();
 
+    public Dca.Api.AdmissionSettings Admission { get; init; } = new();
+
     public Dca.ExternalMetrics.ExternalMetricsSettings ExternalMetrics { get; init; } = new();
 
     /// <summary>Reads and validates every option; the first bad one throws <see cref="OptionException"/>.</summary>
@@ -309,6 +327,14 @@ internal sealed record DcaOptions
                 RebalanceMinImprovement = source.Double(ClusterChecksRebalanceImprovement, 0, 100) / 100,
             },
             ExternalMetrics = ReadExternalMetrics(source),
+            Admission = new Dca.Api.AdmissionSettings
+            {
+                IdleTimeout = source.Seconds(IdleTimeout, 1, 3600),
+                MaxConnections = source.Int(MaxConnections, 1, 1_000_000),
+                MaxInFlight = source.Int(MaxInFlight, 1, 1_000_000),
+                RequestsPerConnectionPerSecond = source.Double(MaxRequestsPerConnection, 0, 1_000_000),
+                RetryAfter = source.Seconds(OverloadRetryAfter, 1, 3600),
+            },
         };
         if ((options.TlsCertificatePath is null) != (options.TlsKeyPath is null))
         {

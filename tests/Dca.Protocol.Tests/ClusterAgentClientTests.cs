@@ -94,6 +94,13 @@ public sealed class ClusterAgentClientTests : IAsyncLifetime
                 await ctx.Response.WriteAsync("invalid session token");
                 return;
             }
+            if (ctx.Request.Path.Value!.StartsWith("/api/v1/tags/node/shed", StringComparison.Ordinal))
+            {
+                // A shedding cluster agent: 503 for node "shed", 429 with an absurd wait for "shed-forever".
+                ctx.Response.StatusCode = ctx.Request.Path.Value.EndsWith("-forever", StringComparison.Ordinal) ? 429 : 503;
+                ctx.Response.Headers.RetryAfter = ctx.Response.StatusCode == 429 ? "86400" : "30";
+                return;
+            }
             var body = ctx.Request.Path.Value switch
             {
                 "/version" => Version,
@@ -155,6 +162,18 @@ public sealed class ClusterAgentClientTests : IAsyncLifetime
         Assert.Equal(403, e.Status);
         Assert.Contains("DD_CLUSTER_AGENT_AUTH_TOKEN", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-token", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SheddingClusterAgent_ErrorCarriesRetryAfter_CappedAtTheLongestBackoff()
+    {
+        using var client = Client();
+
+        var shed = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("shed", CancellationToken.None));
+        var forever = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("shed-forever", CancellationToken.None));
+
+        Assert.Equal((503, TimeSpan.FromSeconds(30)), (shed.Status, shed.RetryAfter));
+        Assert.Equal((429, ClusterAgentClient.MaxRetryAfter), (forever.Status, forever.RetryAfter));
     }
 
     [Fact]

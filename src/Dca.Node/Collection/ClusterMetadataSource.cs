@@ -17,7 +17,8 @@ internal sealed record ClusterMetadata(
 /// (60 s): <c>/api/v1/tags/pod/{node}</c>, <c>/api/v1/tags/node/{node}</c>, and the labels of the
 /// namespaces that have pods here when namespace labels are mapped to tags. A failed poll keeps the
 /// last good answer (tagging goes on with it) and is retried with jittered exponential backoff from
-/// 1 s to 5 min, like the Datadog node agent's retrier; success returns to the normal period.
+/// 1 s to 5 min, like the Datadog node agent's retrier, and never sooner than a shedding cluster agent's
+/// <c>Retry-After</c> (plus jitter); success returns to the normal period.
 /// </summary>
 internal sealed partial class ClusterMetadataSource(
     ClusterAgentClient client, string node, TimeSpan period, bool namespaceLabels, TimeProvider time, ILogger<ClusterMetadataSource> logger)
@@ -72,7 +73,7 @@ internal sealed partial class ClusterMetadataSource(
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Increment(ref _errors);
-                wait = backoff * (0.5 + (Random.Shared.NextDouble() / 2));
+                wait = FailureWait(backoff, e, Random.Shared.NextDouble());
                 Log.Failed(logger, e.Message, Current.Services.PodCount, wait.TotalSeconds);
                 failing = true;
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
@@ -86,6 +87,17 @@ internal sealed partial class ClusterMetadataSource(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The wait after a failed poll: the backoff with jitter (half to all of it), and never less than what a
+    /// shedding cluster agent asked (<c>Retry-After</c>) plus up to half again, so that the node agents it
+    /// refused together do not come back together. <paramref name="random"/> is uniform in [0, 1).
+    /// </summary>
+    internal static TimeSpan FailureWait(TimeSpan backoff, Exception failure, double random)
+    {
+        var wait = backoff * (0.5 + (random / 2));
+        return failure is ClusterAgentException { RetryAfter: { } asked } && asked > wait ? asked * (1 + (random / 2)) : wait;
     }
 
     /// <summary>One poll; replaces the current metadata only when every call succeeded.</summary>

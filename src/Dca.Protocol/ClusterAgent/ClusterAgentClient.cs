@@ -236,7 +236,10 @@ public sealed class ClusterAgentClient : IDisposable
                     404 => ": is this address a cluster agent?",
                     _ => "",
                 };
-                throw new ClusterAgentException($"{path} answered {status} {response.ReasonPhrase}{hint}", status);
+                throw new ClusterAgentException($"{path} answered {status} {response.ReasonPhrase}{hint}", status)
+                {
+                    RetryAfter = RetryAfterOf(response),
+                };
             }
             return body;
         }
@@ -254,6 +257,20 @@ public sealed class ClusterAgentClient : IDisposable
             throw new ClusterAgentException($"{path}: the connection was recycled during the request; retried at the next poll", null, e);
         }
     }
+
+    /// <summary>
+    /// The cluster agent's <c>Retry-After</c> when it sheds load (429, 503): seconds, or an HTTP date. Capped at
+    /// the longest backoff so that a wrong value cannot silence a node agent for long.
+    /// </summary>
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
+        return delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, MaxRetryAfter.Ticks)) : null;
+    }
+
+    /// <summary>The longest <c>Retry-After</c> honoured (the node agent's longest backoff).</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(5);
 
     private HttpClient CreateHttpClient()
     {
@@ -292,4 +309,7 @@ public sealed class ClusterAgentClient : IDisposable
 public sealed class ClusterAgentException(string message, int? status, Exception? inner = null) : Exception(message, inner)
 {
     public int? Status { get; } = status;
+
+    /// <summary>How long the cluster agent asked to wait (<c>Retry-After</c> of a 429 or 503), when it did.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -10,6 +10,7 @@ namespace Dca.Sim.Api;
 /// <summary>
 /// The simulator's own endpoints under <c>/sim/</c> (same bearer tokens): <c>GET state</c>,
 /// <c>GET|POST|PUT faults</c>, <c>GET|POST activity</c> (churn and event rates), <c>POST compact</c>,
+/// <c>POST restart</c> (<c>{"downSeconds":N}</c>: watch state lost, resource requests refused N s, default 2),
 /// <c>GET audit</c>, <c>DELETE audit</c>.
 /// </summary>
 internal sealed class AdminEndpoints(ApiContext api)
@@ -38,6 +39,16 @@ internal sealed class AdminEndpoints(ApiContext api)
                 break;
             case ("POST", "/sim/compact"):
                 api.Store.Compact();
+                await DiscoveryDocuments.WriteJsonAsync(ctx, WriteState);
+                break;
+            case ("POST", "/sim/restart"):
+                // A restart of the API server: watch state lost (history compacted, every watch closed, so a resuming
+                // client gets 410 Expired and must relist), and resource requests refused while it starts.
+                var restart = ctx.Request.ContentLength is > 0 ? await ReadObjectAsync(ctx, "restart") : [];
+                var down = restart["downSeconds"] is { } d ? Whole("downSeconds", d) : 2;
+                api.Faults.Down(TimeSpan.FromSeconds(down));
+                api.Store.Compact();
+                api.Store.CloseWatches();
                 await DiscoveryDocuments.WriteJsonAsync(ctx, WriteState);
                 break;
             case ("GET", "/sim/audit"):

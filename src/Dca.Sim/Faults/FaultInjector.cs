@@ -19,9 +19,22 @@ internal sealed class FaultInjector(FaultSettings initial)
 
     public long InjectedThrottles => Interlocked.Read(ref _throttles);
 
+    private long _downUntil;
+
+    /// <summary>
+    /// Simulates a restarting API server for <paramref name="duration"/>: every resource request is answered 503
+    /// until then, as the load balancer in front of a kube-apiserver that is not ready yet answers.
+    /// </summary>
+    public void Down(TimeSpan duration) => Volatile.Write(ref _downUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+
     /// <summary>The failure to answer with, or null to serve the request.</summary>
     public StatusException? Roll()
     {
+        if (Environment.TickCount64 < Volatile.Read(ref _downUntil))
+        {
+            Interlocked.Increment(ref _errors);
+            return new StatusException(503, "ServiceUnavailable", "apiserver is restarting (injected fault)");
+        }
         var s = Settings;
         if (s.ErrorRate > 0 && Random.Shared.NextDouble() < s.ErrorRate)
         {

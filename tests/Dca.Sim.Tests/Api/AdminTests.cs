@@ -70,6 +70,25 @@ public sealed class AdminTests
     });
 
     [Fact]
+    public Task Restart_Endpoint_RefusesWhileDown_ThenOlderVersionsAreExpired() => Bounded.RunAsync(async ct =>
+    {
+        await using var sim = await SimStart.SmallAsync(ct);
+        using var client = SimHttp.Client(sim);
+        var old = sim.Store.ResourceVersion;
+        sim.Create(ResourceTypes.ConfigMaps, """{"metadata":{"name":"c","namespace":"default"}}""");
+
+        Assert.Equal(200, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/restart", """{"downSeconds":30}""", ct)).Status);
+        var (refused, status) = await SimHttp.GetJsonAsync(client, "/api/v1/pods", ct);
+        Assert.Equal(503, refused);
+        Assert.Contains("restarting", status.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/restart", """{"downSeconds":0}""", ct)).Status);
+        Assert.Equal(200, (await SimHttp.GetJsonAsync(client, "/api/v1/pods", ct)).Status);
+        Assert.Equal(sim.Store.ResourceVersion, sim.Store.CompactedResourceVersion);
+        Assert.Equal(410, Assert.Throws<StatusException>(() => sim.Store.Watch(ResourceTypes.ConfigMaps, old.ToString(CultureInfo.InvariantCulture))).Code);
+        Assert.Equal(400, (await SimHttp.SendJsonAsync(client, HttpMethod.Post, "/sim/restart", """{"downSeconds":-1}""", ct)).Status);
+    });
+
+    [Fact]
     public Task Audit_RecordsVerbResourceByIdentityWithoutTokens() => Bounded.RunAsync(async ct =>
     {
         await using var sim = await SimStart.SmallAsync(ct, o => o with { ExtraTokens = new Dictionary<string, string> { ["dca"] = "dca-secret-token" } });

@@ -140,6 +140,10 @@ public class OptionsTests
     [InlineData("DD_LOG_LEVEL", "loud", "invalid DD_LOG_LEVEL=\"loud\": expected one of")]
     [InlineData("DD_LOG_FORMAT_JSON", "maybe", "invalid DD_LOG_FORMAT_JSON=\"maybe\": expected true or false")]
     [InlineData("DD_BIND_HOST", "not-an-ip", "invalid DD_BIND_HOST=\"not-an-ip\": expected an IP address")]
+    [InlineData("DCA_MAX_CONNECTIONS", "0", "invalid DCA_MAX_CONNECTIONS=\"0\"")]
+    [InlineData("DCA_MAX_INFLIGHT_REQUESTS", "many", "invalid DCA_MAX_INFLIGHT_REQUESTS=\"many\"")]
+    [InlineData("DCA_MAX_REQUESTS_PER_CONNECTION", "-1", "invalid DCA_MAX_REQUESTS_PER_CONNECTION=\"-1\"")]
+    [InlineData("DD_CLUSTER_AGENT_SERVER_IDLE_TIMEOUT_SECONDS", "0", "invalid DD_CLUSTER_AGENT_SERVER_IDLE_TIMEOUT_SECONDS=\"0\"")]
     public void Load_BadValue_ThrowsNamingTheOption(string variable, string value, string expected)
     {
         var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { [variable] = value })));

@@ -1,0 +1,207 @@
+using System.Globalization;
+using Dca.Telemetry;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Dca.Api;
+
+/// <summary>
+/// Load shedding for one HTTPS port: a connection limit (checked before the TLS handshake), a limit on
+/// requests in flight (503) and a request rate per connection (429), both answered with
+/// <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory stays
+/// bounded by the connection limit. An admitted request allocates nothing here.
+/// </summary>
+internal sealed partial class ApiAdmission
+{
+    private static readonly object s_budgetKey = new();
+
+    private readonly AdmissionSettings _settings;
+    private readonly string _port;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _interval;
+    private readonly long _tolerance;
+    private long _open;
+    private long _inFlight;
+    private long _rejectedConnections;
+    private long _shedInFlight;
+    private long _shedRate;
+    private long _lastWarning = long.MinValue;
+
+    public ApiAdmission(AdmissionSettings settings, string port, TimeProvider time, ILogger logger)
+    {
+        _settings = settings;
+        _port = port;
+        _time = time;
+        _logger = logger;
+        if (settings.RequestsPerConnectionPerSecond > 0)
+        {
+            // GCRA: one request every _interval timestamp ticks, up to a burst of twice the per-second rate.
+            _interval = Math.Max(1, (long)(time.TimestampFrequency / settings.RequestsPerConnectionPerSecond));
+            _tolerance = _interval * Math.Max(1, (long)Math.Ceiling(2 * settings.RequestsPerConnectionPerSecond));
+        }
+    }
+
+    public long OpenConnections => Interlocked.Read(ref _open);
+
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
+
+    public long ShedInFlight => Interlocked.Read(ref _shedInFlight);
+
+    public long ShedRate => Interlocked.Read(ref _shedRate);
+
+    /// <summary>Connection middleware: put it before <c>UseHttps</c> so a refused connection costs no handshake.</summary>
+    public ConnectionDelegate Connections(ConnectionDelegate next) => async connection =>
+    {
+        if (Interlocked.Increment(ref _open) > _settings.MaxConnections)
+        {
+            Interlocked.Decrement(ref _open);
+            var rejected = Interlocked.Increment(ref _rejectedConnections);
+            Warn(static (l, s, n) => Log.ConnectionsRefused(l, s._port, s._settings.MaxConnections, n), rejected);
+            connection.Abort(new ConnectionAbortedException("connection limit reached"));
+            return;
+        }
+        try
+        {
+            if (_interval > 0)
+            {
+                connection.Items[s_budgetKey] = new ConnectionBudget();
+            }
+            await next(connection);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    };
+
+    /// <summary>Request middleware, first in the port's pipeline.</summary>
+    public RequestDelegate Requests(RequestDelegate next) => context =>
+    {
+        if (_interval > 0 && !TakeFromBudget(context, out var wait))
+        {
+            var shed = Interlocked.Increment(ref _shedRate);
+            Warn(static (l, s, n) => Log.RateShed(l, s._port, s._settings.RequestsPerConnectionPerSecond, n), shed);
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            return Refuse(context, StatusCodes.Status429TooManyRequests, seconds,
+                $"too many requests on this connection (at most {_settings.RequestsPerConnectionPerSecond.ToString(CultureInfo.InvariantCulture)} per second); retry after {seconds} s");
+        }
+        if (Interlocked.Increment(ref _inFlight) > _settings.MaxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            var shed = Interlocked.Increment(ref _shedInFlight);
+            Warn(static (l, s, n) => Log.InFlightShed(l, s._port, s._settings.MaxInFlight, n), shed);
+            var seconds = (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
+            return Refuse(context, StatusCodes.Status503ServiceUnavailable, seconds,
+                $"the cluster agent is overloaded ({_settings.MaxInFlight} requests in flight); retry after {seconds} s");
+        }
+        Task handled;
+        try
+        {
+            handled = next(context);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw;
+        }
+        if (handled.IsCompletedSuccessfully)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            return Task.CompletedTask;
+        }
+        return Finish(handled);
+    };
+
+    private async Task Finish(Task handled)
+    {
+        try
+        {
+            await handled;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Writes the Prometheus families of this port.</summary>
+    public void Collect(MetricsWriter writer)
+    {
+        var port = $"port=\"{_port}\"";
+        writer.Gauge("dca_api_open_connections", "Open connections per HTTPS port.", OpenConnections, port);
+        writer.Gauge("dca_api_inflight_requests", "Requests being handled per HTTPS port.", InFlight, port);
+        writer.Counter("dca_api_refused_connections_total", "Connections closed at once because the port had DCA_MAX_CONNECTIONS open.", RejectedConnections, port);
+        writer.Counter("dca_api_shed_requests_total", "Requests refused to shed load: 503 (inflight) or 429 (connection_rate), with Retry-After.",
+            ShedInFlight, port + ",reason=\"inflight\"");
+        writer.Counter("dca_api_shed_requests_total", "", ShedRate, port + ",reason=\"connection_rate\"");
+    }
+
+    /// <summary>GCRA on the connection's theoretical arrival time: lock-free, one long per connection.</summary>
+    private bool TakeFromBudget(HttpContext context, out TimeSpan wait)
+    {
+        wait = default;
+        if (context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(s_budgetKey, out var item) != true || item is not ConnectionBudget budget)
+        {
+            return true;
+        }
+        var now = _time.GetTimestamp();
+        while (true)
+        {
+            var tat = Volatile.Read(ref budget.TheoreticalArrival);
+            var next = Math.Max(tat, now) + _interval;
+            if (next - now > _tolerance)
+            {
+                wait = TimeSpan.FromSeconds((double)(next - now - _tolerance) / _time.TimestampFrequency);
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref budget.TheoreticalArrival, next, tat) == tat)
+            {
+                return true;
+            }
+        }
+    }
+
+    private static Task Refuse(HttpContext context, int status, int retryAfterSeconds, string reason)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(reason + "\n", context.RequestAborted);
+    }
+
+    /// <summary>At most one warning per reason every 10 s: shedding must not flood the logs it is saving.</summary>
+    private void Warn(Action<ILogger, ApiAdmission, long> log, long count)
+    {
+        var now = _time.GetTimestamp();
+        var last = Volatile.Read(ref _lastWarning);
+        if (last != long.MinValue && now - last < _time.TimestampFrequency * 10)
+        {
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _lastWarning, now, last) == last)
+        {
+            log(_logger, this, count);
+        }
+    }
+
+    private sealed class ConnectionBudget
+    {
+        public long TheoreticalArrival;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1100, LogLevel.Warning, "Port {Port}: {Limit} connections open (DCA_MAX_CONNECTIONS); new connections are closed at once ({Refused} so far)")]
+        public static partial void ConnectionsRefused(ILogger logger, string port, int limit, long refused);
+
+        [LoggerMessage(1101, LogLevel.Warning, "Port {Port}: {Limit} requests in flight (DCA_MAX_INFLIGHT_REQUESTS); answering 503 with Retry-After ({Shed} so far)")]
+        public static partial void InFlightShed(ILogger logger, string port, int limit, long shed);
+
+        [LoggerMessage(1102, LogLevel.Warning, "Port {Port}: a connection asked more than {Rate} requests per second (DCA_MAX_REQUESTS_PER_CONNECTION); answering 429 with Retry-After ({Shed} so far)")]
+        public static partial void RateShed(ILogger logger, string port, double rate, long shed);
+    }
+}

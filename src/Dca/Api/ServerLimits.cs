@@ -1,0 +1,61 @@
+using Dca.Telemetry;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Dca.Api;
+
+/// <summary>
+/// Kestrel's limits, set deliberately rather than inherited (docs/configuration.md, "Overload"), and the
+/// admission control of the HTTPS ports (<see cref="ApiAdmission"/>): the node-agent API and, when
+/// enabled, the external metrics API each get their own connection and in-flight budget.
+/// </summary>
+internal sealed class ServerLimits
+{
+    /// <summary>
+    /// Headers must arrive within 10 s of the connection being ready for a request (Kestrel's default is
+    /// 30 s): a client trickling its headers holds a connection (~75 KB) and is cut off sooner. A node
+    /// agent sends its few hundred bytes at once; the TLS handshake is not counted.
+    /// </summary>
+    public static readonly TimeSpan RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest body any route takes: a node agent's series payload before decompression
+    /// (the intake bounds it again once decompressed). Kestrel's default is 30 MB.
+    /// </summary>
+    public const long MaxRequestBodySize = Dca.ExternalMetrics.SeriesIntake.MaxBody;
+
+    public ServerLimits(DcaOptions options, TimeProvider time, ILoggerFactory loggers, MetricsRegistry metrics)
+    {
+        var logger = loggers.CreateLogger<ApiAdmission>();
+        Command = new ApiAdmission(options.Admission, "cmd", time, logger);
+        metrics.AddCollector(Command.Collect);
+        if (options.ExternalMetrics.Enabled)
+        {
+            ExternalMetrics = new ApiAdmission(options.Admission, "external_metrics", time, logger);
+            metrics.AddCollector(ExternalMetrics.Collect);
+        }
+    }
+
+    /// <summary>The node-agent API's admission (<c>DD_CLUSTER_AGENT_CMD_PORT</c>).</summary>
+    public ApiAdmission Command { get; }
+
+    /// <summary>The external metrics API's admission (<c>DD_EXTERNAL_METRICS_PROVIDER_PORT</c>), when enabled.</summary>
+    public ApiAdmission? ExternalMetrics { get; }
+
+    /// <summary>Server-wide limits. The others keep Kestrel's defaults, listed in docs/configuration.md.</summary>
+    public static void Apply(KestrelServerLimits limits, AdmissionSettings settings)
+    {
+        limits.KeepAliveTimeout = settings.IdleTimeout;
+        limits.RequestHeadersTimeout = RequestHeadersTimeout;
+        limits.MaxRequestBodySize = MaxRequestBodySize;
+    }
+
+    /// <summary>The request middleware of both HTTPS ports, built once; other ports pass through.</summary>
+    public Func<RequestDelegate, RequestDelegate> Requests(int commandPort, int externalMetricsPort) => next =>
+    {
+        var command = Command.Requests(next);
+        var external = ExternalMetrics?.Requests(next);
+        return context => context.Connection.LocalPort == commandPort ? command(context)
+            : external is not null && context.Connection.LocalPort == externalMetricsPort ? external(context)
+            : next(context);
+    };
+}
