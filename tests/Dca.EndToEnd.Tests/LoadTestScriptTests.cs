@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Dca.Testing;
-
 namespace Dca.EndToEnd.Tests;
 
 /// <summary>
@@ -14,44 +11,16 @@ public class LoadTestScriptTests
     [Fact]
     public async Task RunScript_SmallProfile_ReportsEveryScenarioWithoutErrors()
     {
-        var root = Manifests.Root;
-        var start = new ProcessStartInfo("bash", [Path.Combine(root, "loadtests", "run.sh"), "small"])
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DCA_NATIVE_DIR"] = NativeProcess.Directory;
-        start.Environment["DCA_SKIP_PUBLISH"] = "1";
-        start.Environment["DCA_NO_APPEND"] = "1";
-        start.Environment["PEAK_SECONDS"] = "2";
-        start.Environment["FLEET_SECONDS"] = "2";
-        using var script = Process.Start(start)!;
-        var stdout = script.StandardOutput.ReadToEndAsync();
-        var stderr = script.StandardError.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4)))
-        {
-            try
-            {
-                await script.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM first: the script's trap stops what it started (a SIGKILL would leave dca, the
-                // simulator and nginx on their fixed ports for the next run).
-                await ScriptProcess.SignalAsync(script, "TERM", TimeSpan.FromSeconds(15));
-                throw;
-            }
-        }
-        var report = await stdout;
-        Assert.True(script.ExitCode == 0, $"run.sh exited {script.ExitCode}:\n{report}\n{await stderr}");
+        var (exitCode, report, stderr) = await ScriptProcess.RunAsync("loadtests/run.sh", ["small"],
+            new Dictionary<string, string> { ["PEAK_SECONDS"] = "2", ["FLEET_SECONDS"] = "2" }, TimeSpan.FromMinutes(4));
+        Assert.True(exitCode == 0, $"run.sh exited {exitCode}:\n{report}\n{stderr}");
 
         var rows = report.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| scenario", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["peak", "baseline", "fleet", "reconnect storm", "reconnect storm"], rows.Select(r => Cells(r)[0]));
-        Assert.Equal(["dca", "nginx", "dca", "dca", "nginx"], rows.Select(r => Cells(r)[1]));
+        Assert.Equal(["peak", "baseline", "fleet", "reconnect storm", "reconnect storm"], rows.Select(r => ScriptProcess.Cells(r)[0]));
+        Assert.Equal(["dca", "nginx", "dca", "dca", "nginx"], rows.Select(r => ScriptProcess.Cells(r)[1]));
         foreach (var row in rows)
         {
-            var cells = Cells(row);
+            var cells = ScriptProcess.Cells(row);
             Assert.True(double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture) > 0, "requests/s: " + row);
             Assert.True(cells[7] == "0", "errors: " + row);
             Assert.EndsWith(" MB", cells[8], StringComparison.Ordinal);
@@ -61,7 +30,6 @@ public class LoadTestScriptTests
         Assert.Contains("Machine: ", report, StringComparison.Ordinal);
     }
 
-    private static string[] Cells(string row) => [.. row.Trim('|', ' ').Split('|').Select(c => c.Trim())];
 }
 
 /// <summary>The load test saturates both cores for seconds: it runs alone, after this assembly's other tests.</summary>

@@ -195,13 +195,13 @@ internal sealed partial class ApiAdmission
 
     private static partial class Log
     {
-        [LoggerMessage(1100, LogLevel.Warning, "Port {Port}: {Limit} connections open (DCA_MAX_CONNECTIONS); new connections are closed at once ({Refused} so far)")]
+        [LoggerMessage(1200, LogLevel.Warning, "Port {Port}: {Limit} connections open (DCA_MAX_CONNECTIONS); new connections are closed at once ({Refused} so far)")]
         public static partial void ConnectionsRefused(ILogger logger, string port, int limit, long refused);
 
-        [LoggerMessage(1101, LogLevel.Warning, "Port {Port}: {Limit} requests in flight (DCA_MAX_INFLIGHT_REQUESTS); answering 503 with Retry-After ({Shed} so far)")]
+        [LoggerMessage(1201, LogLevel.Warning, "Port {Port}: {Limit} requests in flight (DCA_MAX_INFLIGHT_REQUESTS); answering 503 with Retry-After ({Shed} so far)")]
         public static partial void InFlightShed(ILogger logger, string port, int limit, long shed);
 
-        [LoggerMessage(1102, LogLevel.Warning, "Port {Port}: a connection asked more than {Rate} requests per second (DCA_MAX_REQUESTS_PER_CONNECTION); answering 429 with Retry-After ({Shed} so far)")]
+        [LoggerMessage(1202, LogLevel.Warning, "Port {Port}: a connection asked more than {Rate} requests per second (DCA_MAX_REQUESTS_PER_CONNECTION); answering 429 with Retry-After ({Shed} so far)")]
         public static partial void RateShed(ILogger logger, string port, double rate, long shed);
     }
 }

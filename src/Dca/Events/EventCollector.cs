@@ -41,12 +41,20 @@ internal sealed record EventCollectorOptions
 /// <see cref="EventCollectorOptions.MaxEventsPerRun"/> events, oldest first, so a backlog drains over
 /// several runs and nothing is skipped; bundle; deliver; and only then save the new position. A send
 /// that fails leaves the position where it was: the next run (or the next leader) sends those events again.
+/// A save that fails after a delivery is retried by the next run, which resumes from the delivered position
+/// kept in memory, so the API server failing between the two does not deliver events twice.
 /// </summary>
 internal sealed partial class EventCollector(KubernetesClient client, IIntakeSink sink, EventTokenStore token, EventCollectorOptions options, ILogger<EventCollector> logger) : ILeaderWork
 {
     private long _collected;
     private long _runs;
     private long _errors;
+
+    // The position after the last delivery, kept in memory: when saving it fails (the API server failing right
+    // after the intake took the events), the next run resumes from here instead of the older saved token and
+    // does not deliver those events again; it saves this position with its own. Only this replica's own
+    // deliveries are in it, so taking the newer of it and the token is safe across terms.
+    private EventPosition? _delivered;
 
     public string Name => "kubernetes-events";
 
@@ -79,6 +87,10 @@ internal sealed partial class EventCollector(KubernetesClient client, IIntakeSin
     internal async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var position = await token.ReadAsync(cancellationToken);
+        if (_delivered is { } delivered && Number(delivered.ResourceVersion) > Number(position.ResourceVersion))
+        {
+            position = delivered;
+        }
         var now = client.TimeProvider.GetUtcNow();
         var relist = position.ResourceVersion.Length == 0
             || position.LastList is not { } listed || now - listed > options.ResyncPeriod;
@@ -100,7 +112,8 @@ internal sealed partial class EventCollector(KubernetesClient client, IIntakeSin
                 ? EventBundler.Unbundled(events, options.ClusterName)
                 : EventBundler.Bundle(events, options.ClusterName), cancellationToken);
         }
-        await token.WriteAsync(new EventPosition(next, batch.Listed ? now : position.LastList), cancellationToken);
+        _delivered = new EventPosition(next, batch.Listed ? now : position.LastList);
+        await token.WriteAsync(_delivered, cancellationToken);
         Interlocked.Add(ref _collected, events.Count);
         Interlocked.Increment(ref _runs);
         return events.Count;

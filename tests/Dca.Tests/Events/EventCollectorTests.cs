@@ -85,6 +85,29 @@ public sealed class EventCollectorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunOnce_PositionNotSavedAfterADelivery_NextRunDoesNotSendTheEventsAgain()
+    {
+        _sim.EmitEvents(10);
+        var collector = Collector();
+        await collector.RunOnceAsync(CancellationToken.None);
+        _sim.EmitEvents(4);
+        // The API server fails right after the intake took the events: the token ConfigMap cannot be written.
+        _sink.AfterSend = () => _sim.SetFaults(new Dca.Sim.Faults.FaultSettings { ErrorRate = 1 });
+        var sent = _sink.Events.Count;
+
+        await Assert.ThrowsAsync<KubernetesApiException>(() => collector.RunOnceAsync(CancellationToken.None));
+        _sink.AfterSend = null;
+        _sim.SetFaults(Dca.Sim.Faults.FaultSettings.None);
+        var delivered = _sink.Events.Count - sent;
+
+        Assert.Equal(0, await collector.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(delivered, _sink.Events.Count - sent);
+        // The position the failed run could not save is saved now: a new leader resumes after those events too.
+        _sim.EmitEvents(2);
+        Assert.Equal(2, await Collector().RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RunOnce_Backlog_DrainsAtMostMaxEventsPerRun_WithoutSkipping()
     {
         _sim.EmitEvents(5);
@@ -135,8 +158,12 @@ public sealed class EventCollectorTests : IAsyncLifetime, IDisposable
                 throw new HttpRequestException("intake down");
             }
             Events.AddRange(events);
+            AfterSend?.Invoke();
             return Task.CompletedTask;
         }
+
+        /// <summary>Runs after each accepted send (e.g. to make the API server fail before the position is saved).</summary>
+        public Action? AfterSend { get; set; }
 
         public Task SendServiceChecksAsync(IReadOnlyList<ServiceCheck> checks, CancellationToken cancellationToken) => Task.CompletedTask;
 
