@@ -78,7 +78,17 @@ internal sealed partial class ServerCertificateSource : IHostedService, IDisposa
         }
     }
 
-    private void OnChange(object sender, FileSystemEventArgs e) => _settle?.Change(Settle, Timeout.InfiniteTimeSpan);
+    private void OnChange(object sender, FileSystemEventArgs e)
+    {
+        try
+        {
+            _settle?.Change(Settle, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A change reported while stopping: an exception here would end the process (a thread-pool callback).
+        }
+    }
 
     private static string DirectoryOf(string path) => Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
 }
