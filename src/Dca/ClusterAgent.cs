@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using System.Text.Json;
 using Dca.Api;
 using Dca.ClusterChecks;
@@ -63,10 +62,6 @@ internal static class ClusterAgent
     public static WebApplication Build(DcaOptions options, ClusterEndpoint endpoint, TimeProvider time)
     {
         var resourcesNamespace = options.ResourcesNamespaceName ?? endpoint.Namespace ?? "default";
-        var certificate = options.TlsCertificatePath is not null
-            ? ServerCertificate.Load(options.TlsCertificatePath, options.TlsKeyPath!)
-            : ServerCertificate.Generate(options.KubernetesServiceName, resourcesNamespace, options.PodAddress, time);
-
         var builder = AgentHost.CreateBuilder(options.Logging);
         // The accept queue as deep as the kernel allows (it caps the value at net.core.somaxconn, as Go's
         // listener asks for): with Kestrel's default of 512, node agents reconnecting at once after an
@@ -75,21 +70,13 @@ internal static class ClusterAgent
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             ServerLimits.Apply(kestrel.Limits, options.Admission);
+            var certificates = kestrel.ApplicationServices.GetRequiredService<ServerCertificateSource>();
             kestrel.Listen(options.BindAddress, options.CommandPortNumber, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 // Before UseHttps: a connection over the limit is closed before its handshake costs anything.
                 listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().Command.Connections(next));
-                listen.UseHttps(https =>
-                {
-                    https.ServerCertificate = certificate;
-                    // TLS 1.3 minimum, like Datadog's cluster agent; legacy clients can be allowed explicitly.
-                    https.SslProtocols = options.LegacyTls ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls13;
-                    // A handshake costs ~0.9 ms of CPU here: after an upgrade 20,000 node agents reconnecting at
-                    // once wait up to ~20 s on 2 cores. Kestrel's 10 s default dropped half of them mid-handshake
-                    // (the load test's storm), and each dropped one comes back and costs a handshake again.
-                    https.HandshakeTimeout = TimeSpan.FromSeconds(30);
-                });
+                listen.UseHttps(https => ServerTls.Configure(https, certificates, options.LegacyTls));
             });
             if (options.ExternalMetrics.Enabled)
             {
@@ -99,8 +86,7 @@ internal static class ClusterAgent
                     listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().ExternalMetrics!.Connections(next));
                     listen.UseHttps(https =>
                     {
-                        https.ServerCertificate = certificate;
-                        https.SslProtocols = options.LegacyTls ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls13;
+                        ServerTls.Configure(https, certificates, options.LegacyTls);
                         // Asked for, not required, at the handshake: FrontProxyAuthenticator verifies it against the
                         // front-proxy CA it reads from the cluster (which rotates), and refuses with a Status body.
                         https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
@@ -118,6 +104,13 @@ internal static class ClusterAgent
         services.AddSingleton<SnapshotHolder>();
         services.AddSingleton<MetricsRegistry>();
         services.AddSingleton<ServerLimits>();
+        // Certificate files are re-read when they change (a rotated Secret); the generated certificate is fixed.
+        services.AddSingleton(sp => options.TlsCertificatePath is { } certificatePath
+            ? ServerCertificateSource.FromFiles(certificatePath, options.TlsKeyPath!, options.TlsReloadPeriod, time,
+                sp.GetRequiredService<ILogger<ServerCertificateSource>>())
+            : ServerCertificateSource.Fixed(ServerCertificate.Generate(options.KubernetesServiceName, resourcesNamespace, options.PodAddress, time),
+                time, sp.GetRequiredService<ILogger<ServerCertificateSource>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ServerCertificateSource>());
         services.AddSingleton(new TokenAuthenticator(options.Token));
         services.AddSingleton(sp => new KubernetesClient(endpoint,
             new KubernetesClientOptions { UserAgent = $"dca/{AgentProgram.ProductVersion.Split('+')[0]}" },
@@ -215,6 +208,8 @@ internal static class ClusterAgent
         var metrics = app.Services.GetRequiredService<MetricsRegistry>();
         var status = app.Services.GetRequiredService<AgentStatus>();
         metrics.AddCollector(status.Collect);
+        // Read here, so that certificate files without a usable pair stop the start with the option's name.
+        metrics.AddCollector(app.Services.GetRequiredService<ServerCertificateSource>().Collect);
         var authenticator = app.Services.GetRequiredService<TokenAuthenticator>();
         app.Use(app.Services.GetRequiredService<ServerLimits>().Requests(options.CommandPortNumber, options.ExternalMetrics.Port));
         app.MapPort(options.CommandPortNumber, endpoints =>

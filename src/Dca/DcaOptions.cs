@@ -42,6 +42,9 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition AllowLegacyTls = new("DD_CLUSTER_AGENT_ALLOW_LEGACY_TLS", null, "false",
         "Accept TLS 1.2 clients (TLS 1.3 is the minimum otherwise)");
 
+    public static readonly OptionDefinition TlsReloadInterval = new("DCA_TLS_CERT_RELOAD_INTERVAL", null, "10",
+        "Seconds between re-reads of the certificate files (changes in their directory are read at once)");
+
     public static readonly OptionDefinition ServiceName = new("DD_CLUSTER_AGENT_KUBERNETES_SERVICE_NAME", null, "datadog-cluster-agent",
         "The cluster agent's Service: its DNS names go into the generated certificate");
 
@@ -193,7 +196,7 @@ internal sealed record DcaOptions
     public static IReadOnlyList<OptionDefinition> Definitions { get; } =
     [
         Kubeconfig, Context, CommandPort, HealthPort, MetricsPort, BindHost, ClusterName, AuthToken,
-        TlsCertFile, TlsKeyFile, AllowLegacyTls, ServiceName, ResourcesNamespace, PodIp,
+        TlsCertFile, TlsKeyFile, AllowLegacyTls, TlsReloadInterval, ServiceName, ResourcesNamespace, PodIp,
         UseEndpointSlicesOption, IgnoreReadinessOption, HostAliasAnnotationsOption, TrimWorkingSetOption,
         LeaderElection, LeaderLeaseName, LeaderLeaseDuration, LeaderLockResource, LeaderReleaseOnShutdown, PodName,
         CheckInterval, CollectEvents, EventTokenName, UnbundleEvents, FilteredEventTypes,
@@ -215,6 +218,9 @@ internal sealed record DcaOptions
     public string? TlsKeyPath { get; init; }
 
     public bool LegacyTls { get; init; }
+
+    /// <summary>How often the certificate files are re-read besides the changes seen in their directories; 10 s by default.</summary>
+    public TimeSpan TlsReloadPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     public string KubernetesServiceName { get; init; } = "datadog-cluster-agent";
 
@@ -287,6 +293,7 @@ internal sealed record DcaOptions
             TlsCertificatePath = source.OptionalString(TlsCertFile),
             TlsKeyPath = source.OptionalString(TlsKeyFile),
             LegacyTls = source.Bool(AllowLegacyTls),
+            TlsReloadPeriod = source.Seconds(TlsReloadInterval, 1, 3600),
             KubernetesServiceName = source.String(ServiceName),
             ResourcesNamespaceName = source.OptionalString(ResourcesNamespace),
             PodAddress = source.IpAddress(PodIp),
