@@ -2,6 +2,7 @@ using System.Text;
 using Dca.ClusterChecks;
 using FsCheck;
 using FsCheck.Fluent;
+using Xunit.Abstractions;
 
 namespace Dca.Tests.Hostile;
 
@@ -9,7 +10,7 @@ namespace Dca.Tests.Hostile;
 /// Check files in the checks directory (<c>DD_CONFD_PATH</c>, usually a mounted ConfigMap): a hostile or broken file is
 /// a problem for that file only, reported with the reason, read in bounded time and memory; the other files are read.
 /// </summary>
-public sealed class CheckFileInputTests : IDisposable
+public sealed class CheckFileInputTests(ITestOutputHelper output) : IDisposable
 {
     private const string Good = """
         cluster_check: true
@@ -84,6 +85,7 @@ public sealed class CheckFileInputTests : IDisposable
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var (configs, problems) = ConfDirectory.Read(_dir);
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        output.WriteLine($"{name}: {Content(name).Length} bytes, read in {allocated >> 10} KiB of allocations");
 
         Assert.Equal("good", Assert.Single(configs).CheckName);
         var problem = Assert.Single(problems);

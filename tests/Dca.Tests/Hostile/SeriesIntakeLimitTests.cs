@@ -1,4 +1,5 @@
 using Dca.ExternalMetrics;
+using Xunit.Abstractions;
 
 namespace Dca.Tests.Hostile;
 
@@ -14,7 +15,7 @@ public static class AllocationMeasured
 /// gets 413 with the reason before it is buffered, and a compression bomb is decompressed no further than the limit.
 /// </summary>
 [Collection(AllocationMeasured.Name)]
-public sealed class SeriesIntakeLimitTests(HostileAgent fixture) : IClassFixture<HostileAgent>
+public sealed class SeriesIntakeLimitTests(HostileAgent fixture, ITestOutputHelper output) : IClassFixture<HostileAgent>
 {
     private const string Route = "/api/v2/series";
 
@@ -34,6 +35,7 @@ public sealed class SeriesIntakeLimitTests(HostileAgent fixture) : IClassFixture
         var response = await PostAsync(bomb, "Content-Encoding: " + encoding);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
+        output.WriteLine($"{encoding} bomb: {bomb.Length} bytes on the wire, 512 MiB decompressed: refused after allocating {allocated >> 20} MiB in the process");
         Assert.Equal(413, response.Status);
         Assert.Contains("larger than 16 MiB once decompressed", response.Body, StringComparison.Ordinal);
         // What the whole process allocated meanwhile (this test's client included): the limit's buffer, not the bomb's 512 MiB.
@@ -49,6 +51,7 @@ public sealed class SeriesIntakeLimitTests(HostileAgent fixture) : IClassFixture
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var declared = await PostAsync(big);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        output.WriteLine($"a declared {big.Length}-byte body: refused after allocating {allocated >> 10} KiB in the process");
         Assert.Equal(413, declared.Status);
         Assert.Contains("at most 16 MiB", declared.Body, StringComparison.Ordinal);
         // Refused on its Content-Length: nothing buffered.
