@@ -205,6 +205,7 @@ internal static class ClusterAgent
         services.AddSingleton<AgentStatus>();
 
         var app = builder.Build();
+        app.UseMethodNotAllowedReason(options.ExternalMetrics.Enabled ? options.ExternalMetrics.Port : null);
         var metrics = app.Services.GetRequiredService<MetricsRegistry>();
         var status = app.Services.GetRequiredService<AgentStatus>();
         metrics.AddCollector(status.Collect);

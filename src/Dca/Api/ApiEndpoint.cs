@@ -18,7 +18,7 @@ internal static class ApiEndpoint
             var start = Stopwatch.GetTimestamp();
             if (await authenticator.AuthorizeAsync(context))
             {
-                await handler(context);
+                await Run(handler, context);
             }
             metrics.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - start);
         }
@@ -26,8 +26,25 @@ internal static class ApiEndpoint
         async Task Timed(HttpContext context)
         {
             var start = Stopwatch.GetTimestamp();
-            await handler(context);
+            await Run(handler, context);
             metrics.Record(context.Response.StatusCode, Stopwatch.GetTimestamp() - start);
+        }
+    }
+
+    /// <summary>
+    /// Kestrel refuses a body it will not read (past the route's size limit, malformed chunks, cut short) by throwing
+    /// from the read. Unhandled, the client would get the status without a word and the log an application error: the
+    /// refusal is answered here with Kestrel's reason.
+    /// </summary>
+    private static async Task Run(RequestDelegate handler, HttpContext context)
+    {
+        try
+        {
+            await handler(context);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            await WriteError(context, e.StatusCode, e.Message);
         }
     }
 

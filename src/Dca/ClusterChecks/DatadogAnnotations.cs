@@ -17,6 +17,12 @@ public static class DatadogAnnotations
 {
     public const string Prefix = "ad.datadoghq.com/";
 
+    /// <summary>
+    /// A repeated key is refused rather than left to <see cref="JsonObject"/>, which throws an <see cref="ArgumentException"/>
+    /// when it meets one (Go's decoder would keep the last; which one the writer meant is anyone's guess).
+    /// </summary>
+    private static readonly JsonDocumentOptions s_strict = new() { AllowDuplicateProperties = false };
+
     public static (IReadOnlyList<CheckTemplate> Templates, IReadOnlyList<string> Problems) Parse(string kind, IReadOnlyDictionary<string, string> annotations)
     {
         var problems = new List<string>();
@@ -26,7 +32,7 @@ public static class DatadogAnnotations
         {
             try
             {
-                if (JsonNode.Parse(checks) is not JsonObject byName)
+                if (JsonNode.Parse(checks, documentOptions: s_strict) is not JsonObject byName)
                 {
                     throw new FormatException("expected a JSON object of check name -> {\"init_config\", \"instances\"}");
                 }
@@ -51,7 +57,7 @@ public static class DatadogAnnotations
                     templates.Add(new CheckTemplate(name, (JsonObject?)init?.DeepClone(), [.. instances.Select(i => (JsonObject)i!.DeepClone())]));
                 }
             }
-            catch (Exception e) when (e is JsonException or FormatException)
+            catch (Exception e) when (IsInputError(e))
             {
                 problems.Add($"{checksKey}: {Reason(e)}");
             }
@@ -88,7 +94,7 @@ public static class DatadogAnnotations
                 templates.Add(new CheckTemplate(name, (JsonObject?)initList[i]?.DeepClone(), [(JsonObject)instance.DeepClone()]));
             }
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (Exception e) when (IsInputError(e))
         {
             problems.Add(Reason(e));
         }
@@ -96,7 +102,14 @@ public static class DatadogAnnotations
     }
 
     private static JsonArray Array(string key, string value) =>
-        JsonNode.Parse(value) as JsonArray ?? throw new FormatException($"{key} is not a JSON array");
+        JsonNode.Parse(value, documentOptions: s_strict) as JsonArray ?? throw new FormatException($"{key} is not a JSON array");
 
-    private static string Reason(Exception e) => e is JsonException j ? "invalid JSON: " + j.Message.Split(" Path:")[0] : e.Message;
+    /// <summary>
+    /// What malformed annotation text can raise. <see cref="InvalidOperationException"/>: a key holding an unpaired surrogate
+    /// escape (<c>"\ud800"</c>) is valid JSON that cannot be read as text. <see cref="ArgumentException"/>: the annotation
+    /// itself holds an unpaired surrogate, which cannot be read as UTF-8.
+    /// </summary>
+    internal static bool IsInputError(Exception e) => e is JsonException or FormatException or InvalidOperationException or ArgumentException;
+
+    internal static string Reason(Exception e) => e is FormatException ? e.Message : "invalid JSON: " + e.Message.Split(" Path:")[0];
 }

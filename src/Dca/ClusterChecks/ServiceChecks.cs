@@ -38,9 +38,10 @@ public static class ServiceChecks
                 var instances = template.Instances.Select(i => TemplateResolver.Resolve(i, target).ToJsonString()).ToList();
                 configs.Add(new CheckConfig(template.CheckName, template.InitConfig?.ToJsonString() ?? "{}", instances, provider, source, serviceId, adIdentifiers, nodeName));
             }
-            catch (FormatException e)
+            catch (Exception e) when (DatadogAnnotations.IsInputError(e))
             {
-                problems.Add(new ConfigProblem(origin, $"check {template.CheckName}: {e.Message}"));
+                // A variable that cannot be resolved, or a string that cannot be read as text (an unpaired surrogate escape).
+                problems.Add(new ConfigProblem(origin, $"check {template.CheckName}: {DatadogAnnotations.Reason(e)}"));
             }
         }
         return (configs, problems);

@@ -42,10 +42,16 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Records one series' latest point (an older point than the one held is ignored).</summary>
+    /// <summary>
+    /// The largest magnitude a value may have: the average of any number of held series (at most 2^31) then stays finite,
+    /// where two values of 1.7e308 would sum to infinity, which no Kubernetes quantity can express.
+    /// </summary>
+    public const double MaxMagnitude = 1e298;
+
+    /// <summary>Records one series' latest point (an older point than the one held is ignored, as a value past <see cref="MaxMagnitude"/>).</summary>
     public void Add(string metric, string host, IReadOnlyList<string> tags, long timestamp, double value)
     {
-        if (!double.IsFinite(value) || metric.Length == 0)
+        if (!double.IsFinite(value) || Math.Abs(value) > MaxMagnitude || metric.Length == 0)
         {
             return;
         }

@@ -174,13 +174,30 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
 
     /// <summary>
     /// <c>POST /api/v2/series</c> on the command port (the leader's; followers forward): node agents push the series
-    /// they collect, in Datadog's intake format. 202 <c>{"errors":[]}</c> as Datadog's intake answers, 400 with the reason.
+    /// they collect, in Datadog's intake format. 202 <c>{"errors":[]}</c> as Datadog's intake answers, 400 with the reason,
+    /// 413 past <see cref="SeriesIntake.MaxBody"/> on the wire or once decompressed.
     /// </summary>
     public static async Task ReceiveSeries(HttpContext ctx, AgentSeriesStore store)
     {
+        // Refused on its announced length before a byte is read; a body without one (chunked) is cut by Kestrel at the
+        // same size (BadHttpRequestException, answered 413 by ApiEndpoint), not at the server-wide 30 MB.
+        if (ctx.Request.ContentLength > SeriesIntake.MaxBody)
+        {
+            await ApiEndpoint.WriteError(ctx, StatusCodes.Status413PayloadTooLarge, $"a series payload is at most {SeriesIntake.MaxBody >> 20} MiB");
+            return;
+        }
+        if (ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = SeriesIntake.MaxBody;
+        }
         try
         {
             await SeriesIntake.ReadAsync(ctx.Request.Body, ctx.Request.Headers.ContentEncoding.ToString(), store, ctx.RequestAborted);
+        }
+        catch (PayloadTooLargeException e)
+        {
+            await ApiEndpoint.WriteError(ctx, StatusCodes.Status413PayloadTooLarge, e.Message);
+            return;
         }
         catch (FormatException e)
         {

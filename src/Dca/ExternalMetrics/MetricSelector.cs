@@ -135,6 +135,11 @@ public sealed class MetricSelector
         for (var i = 0; i < text.Length; i++)
         {
             depth += text[i] switch { '(' => 1, ')' => -1, _ => 0 };
+            if (depth < 0)
+            {
+                // Else every comma after it would be taken as inside a set, and the rest read as one odd key.
+                throw new FormatException($"unbalanced closing parenthesis at {i} in label selector \"{text}\"");
+            }
             if (text[i] == ',' && depth == 0)
             {
                 yield return text[start..i];
