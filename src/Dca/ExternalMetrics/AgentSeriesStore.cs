@@ -146,6 +146,22 @@ public sealed class AgentSeriesStore(TimeProvider time, TimeSpan maxAge, int max
 
     private long _lastPrune = time.GetTimestamp();
 
+    private int _payloadsInFlight;
+
+    /// <summary>Admits one pushed payload unless <paramref name="limit"/> are being read already (the intake's memory bound).</summary>
+    public bool TryBeginPayload(int limit)
+    {
+        if (Interlocked.Increment(ref _payloadsInFlight) <= limit)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _payloadsInFlight);
+        return false;
+    }
+
+    /// <summary>Ends a payload admitted by <see cref="TryBeginPayload"/>.</summary>
+    public void EndPayload() => Interlocked.Decrement(ref _payloadsInFlight);
+
     /// <summary><see cref="Prune"/>, at most once a minute (called on intake).</summary>
     public void PruneIfDue()
     {

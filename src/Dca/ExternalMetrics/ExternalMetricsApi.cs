@@ -177,7 +177,33 @@ internal sealed class ExternalMetricsApi(FrontProxyAuthenticator authenticator, 
     /// they collect, in Datadog's intake format. 202 <c>{"errors":[]}</c> as Datadog's intake answers, 400 with the reason,
     /// 413 past <see cref="SeriesIntake.MaxBody"/> on the wire or once decompressed.
     /// </summary>
+    /// <summary>
+    /// Series payloads read at once. Each may buffer up to <see cref="SeriesIntake.MaxBody"/>, so this bounds the intake's
+    /// memory at 8 × 16 MiB whatever the number of connections; node agents push a few KB every 15 s, so a busy
+    /// intake answers 503 with <c>Retry-After</c> and the agent's next push carries the newer values anyway.
+    /// </summary>
+    public const int MaxConcurrentPayloads = 8;
+
     public static async Task ReceiveSeries(HttpContext ctx, AgentSeriesStore store)
+    {
+        if (!store.TryBeginPayload(MaxConcurrentPayloads))
+        {
+            ctx.Response.Headers.RetryAfter = "5";
+            await ApiEndpoint.WriteError(ctx, StatusCodes.Status503ServiceUnavailable,
+                $"{MaxConcurrentPayloads} series payloads are being read; retry after 5 s");
+            return;
+        }
+        try
+        {
+            await ReceiveSeriesAsync(ctx, store);
+        }
+        finally
+        {
+            store.EndPayload();
+        }
+    }
+
+    private static async Task ReceiveSeriesAsync(HttpContext ctx, AgentSeriesStore store)
     {
         // Refused on its announced length before a byte is read; a body without one (chunked) is cut by Kestrel at the
         // same size (BadHttpRequestException, answered 413 by ApiEndpoint), not at the server-wide 30 MB.
