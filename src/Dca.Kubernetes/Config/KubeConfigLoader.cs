@@ -96,6 +96,10 @@ public static class KubeConfigLoader
         }
         if (KubeConfigDocument.Scalar(user, "token") is { Length: > 0 } token)
         {
+            if (Credentials.TokenProblem(token) is { } problem)
+            {
+                throw new KubeConfigException($"{where}: field token {problem}");
+            }
             return new StaticCredentials(new Credentials(token, certificate));
         }
         if (KubeConfigDocument.Scalar(user, "tokenFile") is { Length: > 0 } tokenFile)

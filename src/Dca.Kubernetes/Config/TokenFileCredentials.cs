@@ -46,6 +46,12 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
                         ? ValueTask.FromResult(_cached)
                         : throw new KubeConfigException($"token file {path} is empty");
                 }
+                if (Credentials.TokenProblem(token) is { } problem)
+                {
+                    return _cached is not null
+                        ? ValueTask.FromResult(_cached)
+                        : throw new KubeConfigException($"token file {path} {problem}");
+                }
                 _cached = new Credentials(token, clientCertificate);
                 _cachedWriteTime = writeTime;
                 return ValueTask.FromResult(_cached);
