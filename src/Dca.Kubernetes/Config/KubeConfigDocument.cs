@@ -24,7 +24,7 @@ internal sealed class KubeConfigDocument
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadText(path, BoundedFile.MaxConfigBytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -189,7 +189,7 @@ public static class KubeConfigLoader
             var path = Resolve(configFile, file);
             try
             {
-                return File.ReadAllText(path);
+                return BoundedFile.ReadText(path, BoundedFile.MaxConfigBytes);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -37,7 +37,7 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
                 {
                     return ValueTask.FromResult(_cached);
                 }
-                var token = File.ReadAllText(path).Trim();
+                var token = BoundedFile.ReadText(path, BoundedFile.MaxTokenBytes).Trim();
                 if (token.Length == 0)
                 {
                     // A writer that truncates before writing leaves the file empty for a moment: keep the last

@@ -166,6 +166,31 @@ public sealed class KubeConfigHostileTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Load_KubeconfigLargerThanTheLimit_KubeConfigExceptionWithoutReadingItAll()
+    {
+        var path = _dir.Write("config", Sample + "\n# " + new string('x', BoundedFile.MaxConfigBytes) + "\n");
+
+        var e = Assert.Throws<KubeConfigException>(() => KubeConfigLoader.Load([path], null, _time));
+
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"larger than {BoundedFile.MaxConfigBytes} bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_EndlessFiles_KubeConfigExceptionInsteadOfFillingMemory()
+    {
+        var yaml = Sample.Replace("token: abc.def.ghi", "tokenFile: /dev/zero", StringComparison.Ordinal);
+        var tokenPath = _dir.Write("config", yaml);
+
+        var fromZero = Assert.Throws<KubeConfigException>(() => KubeConfigLoader.Load(["/dev/zero"], null, _time));
+        var endpoint = KubeConfigLoader.Load([tokenPath], null, _time);
+        var fromToken = await Assert.ThrowsAsync<KubeConfigException>(async () => await endpoint.Credentials.GetAsync(CancellationToken.None)).WithTimeout();
+
+        Assert.Contains("/dev/zero", fromZero.Message, StringComparison.Ordinal);
+        Assert.Contains($"larger than {BoundedFile.MaxTokenBytes} bytes", fromToken.Message, StringComparison.Ordinal);
+    }
+
     private ExecCredentialPlugin Plugin() => new(new ExecConfig("client.authentication.k8s.io/v1", "get-token", [], [], null, _dir.Root), _time);
 
     private static readonly string s_execSample =
