@@ -124,6 +124,18 @@ public sealed class KubeletClientHostileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetPodsAsync_TokenFileIsEndless_UnauthorizedNamingTheFile()
+    {
+        using var client = new KubeletClient(new KubeletClientOptions { Host = "127.0.0.1", HttpsPort = FreePort.Next(), TokenFile = "/dev/zero" });
+
+        var e = await Assert.ThrowsAsync<KubeletException>(() => client.GetPodsAsync(CancellationToken.None).WithTimeout());
+
+        Assert.Equal(KubeletFailure.Unauthorized, e.Failure);
+        Assert.Contains("/dev/zero", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"larger than {KubeletClient.MaxTokenBytes} bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetPodsAsync_ConnectionCutMidBody_KubeletException()
     {
         _answer = async ctx =>
