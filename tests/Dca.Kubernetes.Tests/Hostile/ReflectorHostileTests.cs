@@ -129,9 +129,9 @@ public class ReflectorHostileTests
         var advanced = TimeSpan.Zero;
         await Wait.UntilAsync(() =>
         {
-            // The fake clock moves only here, in small steps: each retry waits for its backoff on it.
-            time.Advance(TimeSpan.FromMilliseconds(250));
-            advanced += TimeSpan.FromMilliseconds(250);
+            // The fake clock moves only here, a second per poll: each retry waits for its backoff on it.
+            time.Advance(TimeSpan.FromSeconds(1));
+            advanced += TimeSpan.FromSeconds(1);
             return run.Reflector.Errors >= 6;
         }, "six failures");
 
