@@ -24,5 +24,6 @@ public sealed record AgentVersion(
         new(7, 60, 0, "", "dca." + productVersion.Split('+')[0], commit);
 
     public override string ToString() =>
-        $"{Major}.{Minor}.{Patch}{(Pre.Length > 0 ? "-" + Pre : "")}{(Meta.Length > 0 ? "+" + Meta : "")}";
+        // Pre and Meta are null when an agent's answer leaves them out (or sends null): the reader does not enforce the annotations.
+        $"{Major}.{Minor}.{Patch}{(Pre is { Length: > 0 } ? "-" + Pre : "")}{(Meta is { Length: > 0 } ? "+" + Meta : "")}";
 }

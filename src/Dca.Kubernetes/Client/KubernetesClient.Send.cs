@@ -74,7 +74,10 @@ public sealed partial class KubernetesClient
                     await Task.Delay(delay, _time, cancellationToken);
                     continue;
                 }
-                throw await ErrorAsync(response, verb, resource, cancellationToken);
+                // The request's deadline bounds the error body too: a server that stalls mid-body cannot hang us.
+                var error = await ErrorAsync(response, verb, resource, linked?.Token ?? cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw error;
             }
         }
     }
@@ -97,7 +100,10 @@ public sealed partial class KubernetesClient
         return d < TimeSpan.Zero ? TimeSpan.Zero : d > _options.RetryMaxDelay ? _options.RetryMaxDelay : d;
     }
 
-    /// <summary>Decodes the Status body of an error response (bounded read; a non-Status body is quoted).</summary>
+    /// <summary>
+    /// Decodes the Status body of an error response (bounded read; a non-Status body is quoted). A body that is
+    /// cut, stalled (until <paramref name="cancellationToken"/>) or not JSON still gives the status code.
+    /// </summary>
     internal static async Task<KubernetesApiException> ErrorAsync(HttpResponseMessage response, string verb, string resource, CancellationToken cancellationToken)
     {
         const int MaxBody = 64 * 1024;
@@ -112,7 +118,7 @@ public sealed partial class KubernetesClient
                 length += read;
             }
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
         {
             // The body is only for the message; the status code says enough.
         }
@@ -126,6 +132,11 @@ public sealed partial class KubernetesClient
         }
         var message = status?.Message
             ?? (length > 0 ? System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(length, 512)).Trim() : response.ReasonPhrase ?? "");
+        if (message.Length > 1024)
+        {
+            // A Status message is a sentence; a longer one is noise that would flood the log.
+            message = message[..1024] + "...";
+        }
         return new KubernetesApiException(response.StatusCode, status?.Reason, message, verb, resource);
     }
 

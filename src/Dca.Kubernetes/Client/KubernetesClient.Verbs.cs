@@ -15,7 +15,7 @@ public sealed partial class KubernetesClient
         using var response = await SendAsync(
             () => Request(HttpMethod.Get, kind.ObjectPath(ns, name), kind.Accept(list: false)),
             "get", Describe(kind, ns, name), streaming: false, cancellationToken);
-        return await ReadAsync(response, kind.ItemType, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, "get", Describe(kind, ns, name), _options.MaxObjectBytes, cancellationToken);
     }
 
     /// <summary>GET one object, or null when it does not exist.</summary>
@@ -32,7 +32,12 @@ public sealed partial class KubernetesClient
         }
     }
 
-    /// <summary>One page of a list, parsed off the response stream.</summary>
+    /// <summary>
+    /// One page of a list, parsed off the response stream. A body that is not a list (malformed, wrong types, an
+    /// item or metadata that is null, over <see cref="KubernetesClientOptions.MaxListPageBytes"/>) throws a
+    /// <see cref="JsonException"/> naming the list; a stalled body a <see cref="TimeoutException"/>; a connection
+    /// cut mid-body an <see cref="HttpRequestException"/>.
+    /// </summary>
     public async Task<KubeList<T>> ListPageAsync<T>(ResourceKind<T> kind, ListOptions options, CancellationToken cancellationToken)
         where T : class, IKubernetesObject
     {
@@ -45,7 +50,17 @@ public sealed partial class KubernetesClient
         using var response = await SendAsync(
             () => Request(HttpMethod.Get, path, kind.Accept(list: true)),
             "list", Describe(kind, options.Namespace, null), streaming: false, cancellationToken);
-        return await ReadAsync(response, kind.ListType, cancellationToken);
+        var list = await ReadAsync(response, kind.ListType, "list", Describe(kind, options.Namespace, null), _options.MaxListPageBytes, cancellationToken);
+        // Null parts would surface later as NullReferenceExceptions in the paging loop or the reflector.
+        if (list.Metadata is null)
+        {
+            throw new JsonException($"list {Describe(kind, options.Namespace, null)}: the answer has null metadata");
+        }
+        if (list.Items?.FindIndex(item => item?.Metadata is null) is >= 0 and var bad)
+        {
+            throw new JsonException($"list {Describe(kind, options.Namespace, null)}: item {bad} of the answer is null or has null metadata");
+        }
+        return list;
     }
 
     /// <summary>Every item of a list, page by page, and the resourceVersion of the whole list.</summary>
@@ -64,6 +79,11 @@ public sealed partial class KubernetesClient
             if (string.IsNullOrEmpty(list.Metadata.Continue))
             {
                 return (items, list.Metadata.ResourceVersion ?? "");
+            }
+            if (list.Metadata.Continue == page.Continue)
+            {
+                // The same page again: following it would loop forever, collecting the same items.
+                throw new JsonException($"list {Describe(kind, options.Namespace, null)}: the API server answered the continue token it was given; paging would never end");
             }
             page = page with { Continue = list.Metadata.Continue };
         }
@@ -93,7 +113,7 @@ public sealed partial class KubernetesClient
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
             return request;
         }, "patch", Describe(kind, ns, name) + (subresource is null ? "" : " (" + subresource + ")"), streaming: false, cancellationToken);
-        return await ReadAsync(response, kind.ItemType, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, "patch", Describe(kind, ns, name), _options.MaxObjectBytes, cancellationToken);
     }
 
     public async Task DeleteAsync<T>(ResourceKind<T> kind, string? ns, string name, CancellationToken cancellationToken)
@@ -109,7 +129,7 @@ public sealed partial class KubernetesClient
     {
         using var response = await SendAsync(() => Request(HttpMethod.Get, "/version", "application/json"),
             "get", "/version", streaming: false, cancellationToken);
-        return await ReadAsync(response, KubernetesJsonContext.Default.ServerVersion, cancellationToken);
+        return await ReadAsync(response, KubernetesJsonContext.Default.ServerVersion, "get", "/version", _options.MaxObjectBytes, cancellationToken);
     }
 
     /// <summary>GET a non-resource path (e.g. <c>/readyz</c>, <c>/apis/discovery.k8s.io/v1</c>) as text.</summary>
@@ -131,7 +151,7 @@ public sealed partial class KubernetesClient
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             return request;
         }, verb, Describe(kind, item.Metadata.Namespace, item.Metadata.Name), streaming: false, cancellationToken);
-        return await ReadAsync(response, kind.ItemType, cancellationToken);
+        return await ReadAsync(response, kind.ItemType, verb, Describe(kind, item.Metadata.Namespace, item.Metadata.Name), _options.MaxObjectBytes, cancellationToken);
     }
 
     private static HttpRequestMessage Request(HttpMethod method, string path, string accept)
@@ -141,11 +161,36 @@ public sealed partial class KubernetesClient
         return request;
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a successful answer's body into <paramref name="type"/>: at most <paramref name="maxBytes"/> of it,
+    /// within <see cref="KubernetesClientOptions.RequestTimeout"/>, with failures named by the request.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, string verb, string resource, long maxBytes, CancellationToken cancellationToken)
     {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken)
-            ?? throw new JsonException($"the API server answered null for {typeof(T).Name}");
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            await using var stream = new LengthLimitedStream(await response.Content.ReadAsStreamAsync(linked.Token), maxBytes);
+            return await JsonSerializer.DeserializeAsync(stream, type, linked.Token)
+                ?? throw new JsonException("the answer is null");
+        }
+        catch (JsonException ex)
+        {
+            throw new JsonException($"{verb} {resource}: the API server's answer is not valid: {ex.Message}", ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new JsonException($"{verb} {resource}: the API server's answer is larger than {maxBytes} bytes; refused", ex);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{verb} {resource}: the answer's body did not arrive within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+        }
+        catch (IOException ex)
+        {
+            throw new HttpRequestException($"{verb} {resource}: the connection broke while reading the answer: {ex.Message}", ex);
+        }
     }
 
     private static string Describe<T>(ResourceKind<T> kind, string? ns, string? name) where T : class, IKubernetesObject =>

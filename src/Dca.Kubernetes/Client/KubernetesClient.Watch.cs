@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Dca.Kubernetes.Models;
 
 namespace Dca.Kubernetes.Client;
@@ -12,7 +13,9 @@ public sealed partial class KubernetesClient
     /// Opens a watch and yields its events as they arrive, one parse per line, no whole-body strings.
     /// The sequence ends when the server closes the stream. If no byte arrives for
     /// <paramref name="idleTimeout"/> (a stalled stream: connection open, nothing sent), it throws
-    /// <see cref="WatchIdleException"/> so the caller reconnects.
+    /// <see cref="WatchIdleException"/> so the caller reconnects. A line that is not a watch event, or longer than
+    /// <see cref="KubernetesClientOptions.MaxObjectBytes"/> (never buffered past that), throws a
+    /// <see cref="System.Text.Json.JsonException"/> naming the watch.
     /// </summary>
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(
         ResourceKind<T> kind,
@@ -45,6 +48,8 @@ public sealed partial class KubernetesClient
         {
             await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
             var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
+            // How much of the unconsumed buffer is known to hold no newline: a long line is scanned once, not per read.
+            long scanned = 0;
             try
             {
                 while (true)
@@ -60,12 +65,16 @@ public sealed partial class KubernetesClient
                         throw new WatchIdleException($"watch {kind.DisplayName}: nothing received for {idleTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
                     }
                     var buffer = result.Buffer;
-                    while (TryReadLine(ref buffer, out var line))
+                    while (TryReadLine(ref buffer, ref scanned, out var line))
                     {
                         if (line.Length > 0)
                         {
-                            yield return WatchLineParser.Parse(line, kind.ItemType);
+                            yield return ParseLine(line, kind);
                         }
+                    }
+                    if (buffer.Length > _options.MaxObjectBytes)
+                    {
+                        throw new JsonException($"watch {kind.DisplayName}: a watch line is longer than {_options.MaxObjectBytes} bytes (MaxObjectBytes); the stream is broken");
                     }
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted)
@@ -81,16 +90,35 @@ public sealed partial class KubernetesClient
         }
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    private WatchEvent<T> ParseLine<T>(ReadOnlySequence<byte> line, ResourceKind<T> kind)
+        where T : class, IKubernetesObject
     {
-        var newline = buffer.PositionOf((byte)'\n');
+        if (line.Length > _options.MaxObjectBytes)
+        {
+            throw new JsonException($"watch {kind.DisplayName}: a watch line is longer than {_options.MaxObjectBytes} bytes (MaxObjectBytes); the stream is broken");
+        }
+        try
+        {
+            return WatchLineParser.Parse(line, kind.ItemType);
+        }
+        catch (JsonException ex)
+        {
+            throw new JsonException($"watch {kind.DisplayName}: not a watch event: {ex.Message}", ex);
+        }
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, ref long scanned, out ReadOnlySequence<byte> line)
+    {
+        var newline = buffer.Slice(scanned).PositionOf((byte)'\n');
         if (newline is null)
         {
+            scanned = buffer.Length;
             line = default;
             return false;
         }
         line = buffer.Slice(0, newline.Value);
         buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
+        scanned = 0;
         return true;
     }
 }

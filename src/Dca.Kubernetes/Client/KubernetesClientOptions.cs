@@ -18,8 +18,33 @@ public sealed record KubernetesClientOptions
     /// <summary>Longest retry delay, and the cap on a server's Retry-After. Default 30 s.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Time limit for one non-watch request (a list page included). Default 60 s.</summary>
+    /// <summary>
+    /// Time limit for one non-watch request (a list page included): for its response headers, and again for
+    /// its body, so a server that stalls mid-body cannot hang the caller. Default 60 s.
+    /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Default of <see cref="MaxObjectBytes"/>: 16 MiB, the limit of client-go's streaming decoder (apimachinery
+    /// <c>streaming.NewDecoder</c>). etcd refuses objects over ~1.5 MiB; their JSON is at most a few times that.
+    /// </summary>
+    public const int DefaultMaxObjectBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Default of <see cref="MaxListPageBytes"/>: 256 MiB, room for a page of 500 objects averaging 0.5 MiB
+    /// (realistic pages are a few MiB to ~100 MiB: 500 EndpointSlices of 1,000 endpoints each).
+    /// </summary>
+    public const long DefaultMaxListPageBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The longest watch line (one event, one object) and the largest body of a single-object request. A longer
+    /// one is rejected with a <see cref="System.Text.Json.JsonException"/> instead of being buffered. Default
+    /// <see cref="DefaultMaxObjectBytes"/>.
+    /// </summary>
+    public int MaxObjectBytes { get; init; } = DefaultMaxObjectBytes;
+
+    /// <summary>The largest list page body; a larger one is rejected like an oversized object. Default <see cref="DefaultMaxListPageBytes"/>.</summary>
+    public long MaxListPageBytes { get; init; } = DefaultMaxListPageBytes;
 
     /// <summary>The User-Agent, e.g. <c>dca/0.1.0</c>; the simulator's audit tells clients apart by it.</summary>
     public string UserAgent { get; init; } = "dca-kubernetes/0.1";

@@ -8,7 +8,9 @@ namespace Dca.Kubernetes.Client;
 /// <summary>
 /// Parses one watch line, <c>{"type":"ADDED","object":{...}}</c>, in one pass straight into the trimmed
 /// model (or a <see cref="Status"/> for ERROR). The API server writes <c>type</c> first; if a line has
-/// the object first, a second pass reads it once the type is known.
+/// the object first, a second pass reads it once the type is known. Anything that is not such a line (not
+/// JSON, a type that is not one of the five strings, no object, an object without metadata) is a
+/// <see cref="JsonException"/> saying what is wrong, so a broken stream never reaches the store.
 /// </summary>
 public static class WatchLineParser
 {
@@ -75,6 +77,11 @@ public static class WatchLineParser
                 second.Skip();
             }
         }
+        if (t != WatchEventType.Error && item is null or IKubernetesObject { Metadata: null })
+        {
+            // A null object or metadata would fail later, in the reflector, as a NullReferenceException.
+            throw new JsonException(item is null ? $"a watch line of type {t} has a null object" : $"a watch line of type {t} has an object without metadata");
+        }
         return new WatchEvent<T>(t, item, error);
     }
 
@@ -92,6 +99,10 @@ public static class WatchLineParser
 
     private static WatchEventType ParseType(ref Utf8JsonReader reader)
     {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException($"a watch line's type must be a string, not {reader.TokenType}");
+        }
         if (reader.ValueTextEquals("ADDED"u8))
         {
             return WatchEventType.Added;
@@ -112,6 +123,8 @@ public static class WatchLineParser
         {
             return WatchEventType.Error;
         }
-        throw new JsonException("unknown watch event type " + reader.GetString());
+        // Quoted lossily and cut short: the value may be invalid UTF-8 or huge.
+        var shown = System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.Slice(0, Math.Min(reader.ValueSequence.Length, 64)).ToArray() : reader.ValueSpan[..Math.Min(reader.ValueSpan.Length, 64)]);
+        throw new JsonException($"unknown watch event type \"{shown}\"");
     }
 }

@@ -133,7 +133,7 @@ public sealed class ExecCredentialPlugin(ExecConfig config, TimeProvider time) :
         }
     }
 
-    private (Credentials, DateTimeOffset?) Parse(string output)
+    internal (Credentials, DateTimeOffset?) Parse(string output)
     {
         ExecCredential? credential;
         try
@@ -161,6 +161,10 @@ public sealed class ExecCredentialPlugin(ExecConfig config, TimeProvider time) :
                 throw new KubeConfigException($"exec plugin {config.Command} returned clientCertificateData without clientKeyData");
             }
             certificate = CertificateLoader.FromPem(certPem, keyPem, $"exec plugin {config.Command}");
+        }
+        if (status.Token is { Length: > 0 } returned && Credentials.TokenProblem(returned) is { } problem)
+        {
+            throw new KubeConfigException($"exec plugin {config.Command} returned a token that {problem}");
         }
         if (status.Token is not { Length: > 0 } && certificate is null)
         {

@@ -38,8 +38,8 @@ public static class InClusterConfig
         return new ClusterEndpoint
         {
             Server = new Uri($"https://{authority}"),
-            Namespace = File.Exists(nsPath) ? File.ReadAllText(nsPath).Trim() : null,
-            CertificateAuthorities = File.Exists(caPath) ? CertificateLoader.CaBundle(File.ReadAllText(caPath), $"in-cluster: {caPath}") : null,
+            Namespace = File.Exists(nsPath) ? BoundedFile.ReadText(nsPath, BoundedFile.MaxTokenBytes).Trim() : null,
+            CertificateAuthorities = File.Exists(caPath) ? CertificateLoader.CaBundle(BoundedFile.ReadText(caPath, BoundedFile.MaxConfigBytes), $"in-cluster: {caPath}") : null,
             Credentials = new TokenFileCredentials(tokenPath, null, time),
             Description = "in-cluster service account",
         };

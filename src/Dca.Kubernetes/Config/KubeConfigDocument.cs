@@ -24,7 +24,7 @@ internal sealed class KubeConfigDocument
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = BoundedFile.ReadText(path, BoundedFile.MaxConfigBytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -33,12 +33,20 @@ internal sealed class KubeConfigDocument
         return Parse(text, path);
     }
 
+    /// <summary>
+    /// The deepest nesting of sequences and mappings accepted. A kubeconfig nests about 5 deep; YamlDotNet's
+    /// representation model recurses once per level without a limit, so a deeper document (100,000 <c>[</c>)
+    /// would overflow the stack and kill the process instead of failing.
+    /// </summary>
+    public const int MaxDepth = 64;
+
     public static KubeConfigDocument Parse(string text, string path)
     {
         var stream = new YamlStream();
         var scanner = new Scanner(new StringReader(text));
         try
         {
+            CheckDepth(text, path);
             stream.Load(new Parser(scanner));
         }
         catch (YamlException ex)
@@ -61,6 +69,42 @@ internal sealed class KubeConfigDocument
         ReadNamed(root, "users", "user", doc.Users, path);
         ReadNamed(root, "contexts", "context", doc.Contexts, path);
         return doc;
+    }
+
+    /// <summary>
+    /// Walks the parser's events (iteratively: no recursion) and refuses nesting deeper than <see cref="MaxDepth"/>.
+    /// A syntax error ends the walk: the load then reports it, with its position, having nested no deeper.
+    /// </summary>
+    private static void CheckDepth(string text, string path)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (MoveNext(parser))
+        {
+            if (parser.Current is YamlDotNet.Core.Events.NodeEvent { } node and (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart))
+            {
+                if (++depth > MaxDepth)
+                {
+                    throw new KubeConfigException($"kubeconfig {path}: values are nested deeper than {MaxDepth} levels at line {node.Start.Line}");
+                }
+            }
+            else if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd)
+            {
+                depth--;
+            }
+        }
+    }
+
+    private static bool MoveNext(Parser parser)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static void ReadNamed(YamlMappingNode root, string listKey, string itemKey, Dictionary<string, YamlMappingNode> into, string path)

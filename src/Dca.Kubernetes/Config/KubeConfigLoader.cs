@@ -96,6 +96,10 @@ public static class KubeConfigLoader
         }
         if (KubeConfigDocument.Scalar(user, "token") is { Length: > 0 } token)
         {
+            if (Credentials.TokenProblem(token) is { } problem)
+            {
+                throw new KubeConfigException($"{where}: field token {problem}");
+            }
             return new StaticCredentials(new Credentials(token, certificate));
         }
         if (KubeConfigDocument.Scalar(user, "tokenFile") is { Length: > 0 } tokenFile)
@@ -185,7 +189,7 @@ public static class KubeConfigLoader
             var path = Resolve(configFile, file);
             try
             {
-                return File.ReadAllText(path);
+                return BoundedFile.ReadText(path, BoundedFile.MaxConfigBytes);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

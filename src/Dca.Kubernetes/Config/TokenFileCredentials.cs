@@ -37,7 +37,7 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
                 {
                     return ValueTask.FromResult(_cached);
                 }
-                var token = File.ReadAllText(path).Trim();
+                var token = BoundedFile.ReadText(path, BoundedFile.MaxTokenBytes).Trim();
                 if (token.Length == 0)
                 {
                     // A writer that truncates before writing leaves the file empty for a moment: keep the last
@@ -45,6 +45,12 @@ public sealed class TokenFileCredentials(string path, X509Certificate2? clientCe
                     return _cached is not null
                         ? ValueTask.FromResult(_cached)
                         : throw new KubeConfigException($"token file {path} is empty");
+                }
+                if (Credentials.TokenProblem(token) is { } problem)
+                {
+                    return _cached is not null
+                        ? ValueTask.FromResult(_cached)
+                        : throw new KubeConfigException($"token file {path} {problem}");
                 }
                 _cached = new Credentials(token, clientCertificate);
                 _cachedWriteTime = writeTime;

@@ -34,8 +34,15 @@ internal sealed class MetricsBuilder(RateTracker rates)
         var ts = now.ToUnixTimeSeconds();
         var samples = new List<MetricSample>(1024);
         var counters = new List<CounterSample>(256);
-        void Gauge(string name, double value, IReadOnlyList<string> tags) =>
-            samples.Add(new MetricSample(Prefix + name, MetricType.Gauge, value, ts, tags, host));
+        void Gauge(string name, double value, IReadOnlyList<string> tags)
+        {
+            // Finite inputs can still give a non-finite gauge (a ratio of an overflowing size, a rate between huge
+            // counters); Datadog and Prometheus would get NaN or Inf, so such a sample is dropped.
+            if (double.IsFinite(value))
+            {
+                samples.Add(new MetricSample(Prefix + name, MetricType.Gauge, value, ts, tags, host));
+            }
+        }
 
         var tagged = new Dictionary<string, (Pod Pod, TaggedPod Tags)>(StringComparer.Ordinal);
         var runningContainers = new Dictionary<string, (string[] Tags, int Count)>(StringComparer.Ordinal);
@@ -64,8 +71,8 @@ internal sealed class MetricsBuilder(RateTracker rates)
             var phase = pod.Status?.Phase;
             var active = phase is "Running" or "Pending";
             var anyRunning = false;
-            var specs = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).ToList();
-            foreach (var status in (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []))
+            var specs = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).OfType<ContainerSpec>().ToList();
+            foreach (var status in (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []).OfType<ContainerStatus>())
             {
                 if (status.Name is not { Length: > 0 } name || !tags.Containers.TryGetValue(name, out var ctags))
                 {
@@ -128,7 +135,7 @@ internal sealed class MetricsBuilder(RateTracker rates)
                 Rate("network.rx_bytes", uid, stats.Network?.RxBytes, stats.Network?.Time, podTags);
                 Rate("network.tx_bytes", uid, stats.Network?.TxBytes, stats.Network?.Time, podTags);
             }
-            foreach (var container in stats.Containers)
+            foreach (var container in stats.Containers.OfType<ContainerStats>())
             {
                 if (container.Name is not { Length: > 0 } name || !entry.Tags.Containers.TryGetValue(name, out var ctags))
                 {
@@ -152,7 +159,7 @@ internal sealed class MetricsBuilder(RateTracker rates)
             Ratio("node.filesystem.usage_pct", node.Fs, hostTags);
             Optional("node.image.filesystem.usage", node.Runtime?.ImageFs?.UsedBytes, hostTags);
             Ratio("node.image.filesystem.usage_pct", node.Runtime?.ImageFs, hostTags);
-            foreach (var system in node.SystemContainers ?? [])
+            foreach (var system in (node.SystemContainers ?? []).OfType<ContainerStats>())
             {
                 if (system.Name is "kubelet" or "runtime")
                 {
@@ -235,6 +242,6 @@ internal sealed class MetricsBuilder(RateTracker rates)
         {
             return false;
         }
-        return statuses.TrueForAll(s => s.State?.Terminated?.FinishedAt is { } finished && now - finished > PodExpiration);
+        return statuses.TrueForAll(s => s?.State?.Terminated?.FinishedAt is { } finished && now - finished > PodExpiration);
     }
 }

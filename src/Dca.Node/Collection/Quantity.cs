@@ -31,6 +31,12 @@ internal static class Quantity
             return false;
         }
         value = number * multiplier;
+        if (!double.IsFinite(value))
+        {
+            // A huge number times its suffix overflows to infinity (1e308E): not a value a metric can carry.
+            value = 0;
+            return false;
+        }
         return true;
     }
 

@@ -37,6 +37,15 @@ internal sealed record KubeletClientOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public string UserAgent { get; init; } = "dca-node";
+
+    /// <summary>
+    /// Default of <see cref="MaxResponseBytes"/>: 64 MiB. A node's <c>/pods</c> is ~10-20 KiB per pod (with specs and
+    /// statuses), so even 500 pods stay far below; <c>/stats/summary</c> is smaller.
+    /// </summary>
+    public const int DefaultMaxResponseBytes = 64 * 1024 * 1024;
+
+    /// <summary>The largest body read from the kubelet; a larger one is <see cref="KubeletFailure.Malformed"/>, never buffered whole.</summary>
+    public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
 }
 
 /// <summary>What went wrong talking to the kubelet, as a label for the error counter.</summary>
@@ -147,7 +156,7 @@ internal sealed class KubeletClient : IDisposable
                 default:
                     throw new KubeletException(KubeletFailure.Status, $"kubelet {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
             }
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await using var body = new LengthLimitedStream(await response.Content.ReadAsStreamAsync(timeout.Token), _options.MaxResponseBytes);
             try
             {
                 return await JsonSerializer.DeserializeAsync(body, type, timeout.Token) ?? throw new JsonException("the body is null");
@@ -155,6 +164,10 @@ internal sealed class KubeletClient : IDisposable
             catch (JsonException e)
             {
                 throw new KubeletException(KubeletFailure.Malformed, $"kubelet /{path} returned malformed JSON: {e.Message}", e);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new KubeletException(KubeletFailure.Malformed, $"kubelet /{path} returned more than {_options.MaxResponseBytes} bytes; refused", e);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -211,7 +224,7 @@ internal sealed class KubeletClient : IDisposable
             var modified = File.GetLastWriteTimeUtc(path);
             if (_token.Token is null || modified != _token.Modified)
             {
-                _token = (modified, File.ReadAllText(path).Trim());
+                _token = (modified, ReadTokenFile(path).Trim());
             }
             return _token.Token;
         }
@@ -219,6 +232,24 @@ internal sealed class KubeletClient : IDisposable
         {
             throw new KubeletException(KubeletFailure.Unauthorized, $"cannot read the kubelet token file {path} (DD_KUBELET_AUTH_TOKEN_PATH): {e.Message}", e);
         }
+    }
+
+    /// <summary>The largest token file read: tokens are a few KiB; a wrong path (a log, /dev/zero) must not fill memory.</summary>
+    internal const int MaxTokenBytes = 1024 * 1024;
+
+    private static string ReadTokenFile(string path)
+    {
+        using var file = File.OpenRead(path);
+        var buffer = new byte[MaxTokenBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = file.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+        return length > MaxTokenBytes
+            ? throw new IOException($"the file is larger than {MaxTokenBytes} bytes")
+            : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
     }
 
     private SocketsHttpHandler CreateHandler()

@@ -4,7 +4,8 @@ namespace Dca.Node.Kubelet;
 
 // The parts of the kubelet's /pods and /stats/summary the node agent reads. Unknown fields are
 // skipped by the source-generated reader; every field is optional, as kubelets of different
-// versions and pods in different states leave different ones out.
+// versions and pods in different states leave different ones out. List elements are nullable too:
+// a kubelet (or anything answering in its place) may send `null` in any array, and the readers skip it.
 
 internal sealed class PodList
 {
@@ -39,7 +40,7 @@ internal sealed class ObjectMeta
     public Dictionary<string, string?>? Labels { get; set; }
 
     [JsonPropertyName("ownerReferences")]
-    public List<OwnerReference>? OwnerReferences { get; set; }
+    public List<OwnerReference?>? OwnerReferences { get; set; }
 
     [JsonPropertyName("deletionTimestamp")]
     public DateTimeOffset? DeletionTimestamp { get; set; }
@@ -63,10 +64,10 @@ internal sealed class PodSpec
     public string? PriorityClassName { get; set; }
 
     [JsonPropertyName("containers")]
-    public List<ContainerSpec>? Containers { get; set; }
+    public List<ContainerSpec?>? Containers { get; set; }
 
     [JsonPropertyName("initContainers")]
-    public List<ContainerSpec>? InitContainers { get; set; }
+    public List<ContainerSpec?>? InitContainers { get; set; }
 }
 
 internal sealed class ContainerSpec
@@ -99,13 +100,13 @@ internal sealed class PodStatus
     public string? QosClass { get; set; }
 
     [JsonPropertyName("conditions")]
-    public List<PodCondition>? Conditions { get; set; }
+    public List<PodCondition?>? Conditions { get; set; }
 
     [JsonPropertyName("containerStatuses")]
-    public List<ContainerStatus>? ContainerStatuses { get; set; }
+    public List<ContainerStatus?>? ContainerStatuses { get; set; }
 
     [JsonPropertyName("initContainerStatuses")]
-    public List<ContainerStatus>? InitContainerStatuses { get; set; }
+    public List<ContainerStatus?>? InitContainerStatuses { get; set; }
 }
 
 internal sealed class PodCondition
@@ -177,7 +178,7 @@ internal sealed class NodeStats
     public string? NodeName { get; set; }
 
     [JsonPropertyName("systemContainers")]
-    public List<ContainerStats>? SystemContainers { get; set; }
+    public List<ContainerStats?>? SystemContainers { get; set; }
 
     [JsonPropertyName("cpu")]
     public CpuStats? Cpu { get; set; }
@@ -207,7 +208,7 @@ internal sealed class PodStats
     public PodReference? PodRef { get; set; }
 
     [JsonPropertyName("containers")]
-    public List<ContainerStats>? Containers { get; set; }
+    public List<ContainerStats?>? Containers { get; set; }
 
     [JsonPropertyName("network")]
     public NetworkStats? Network { get; set; }

@@ -50,6 +50,11 @@ internal sealed class LabelsAsTags
         {
             throw new FormatException("not valid JSON: " + e.Message, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A lone surrogate escape (\uD800) in a key or value: valid JSON, but not a string.
+            throw new FormatException("not valid JSON: " + e.Message, e);
+        }
         return new LabelsAsTags([.. rules]);
     }
 

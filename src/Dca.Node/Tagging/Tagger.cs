@@ -72,7 +72,7 @@ internal static class Tagger
         Add(low, "pod_phase", pod.Status?.Phase?.ToLowerInvariant());
         Add(low, "kube_qos", pod.Status?.QosClass);
         Add(low, "kube_priority_class", pod.Spec?.PriorityClassName);
-        foreach (var owner in meta.OwnerReferences ?? [])
+        foreach (var owner in (meta.OwnerReferences ?? []).OfType<OwnerReference>())
         {
             AddOwner(owner, low, orchestrator);
         }
@@ -102,8 +102,8 @@ internal static class Tagger
         var podTags = TagSet.Build(low, orchestrator, high, hostTags);
 
         var containers = new Dictionary<string, TagSet>(StringComparer.Ordinal);
-        var statuses = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []).ToList();
-        foreach (var spec in (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []))
+        var statuses = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []).OfType<ContainerStatus>().ToList();
+        foreach (var spec in (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).OfType<ContainerSpec>())
         {
             if (spec.Name is not { Length: > 0 } container)
             {
@@ -144,7 +144,7 @@ internal static class Tagger
 
     /// <summary>The pod's Ready condition is True (only Ready pods get their Services, like the Datadog agent).</summary>
     public static bool IsReady(Pod pod) =>
-        pod.Status?.Conditions?.Exists(c => c.Type == "Ready" && c.Status == "True") == true;
+        pod.Status?.Conditions?.Exists(c => c?.Type == "Ready" && c.Status == "True") == true;
 
     private static readonly (string Label, string Tag)[] StandardLabels =
     [

@@ -37,6 +37,15 @@ public sealed record ClusterAgentClientOptions
 
     public string UserAgent { get; init; } = "dca-node";
 
+    /// <summary>
+    /// Default of <see cref="MaxResponseBytes"/>: 16 MiB. The largest answers (a node's pod services, its check
+    /// configurations) are tens to hundreds of KiB.
+    /// </summary>
+    public const int DefaultMaxResponseBytes = 16 * 1024 * 1024;
+
+    /// <summary>The largest answer read from the cluster agent; a larger one fails the call instead of being buffered.</summary>
+    public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
+
     public override string ToString() => $"ClusterAgentClientOptions {{ Endpoint = {Endpoint}, Token = <redacted> }}";
 }
 
@@ -137,8 +146,14 @@ public sealed class ClusterAgentClient : IDisposable
     public Task<ConfigsResponse> GetEndpointsCheckConfigsAsync(string node, CancellationToken cancellationToken) =>
         GetConfigsAsync("/api/v1/endpointschecks/configs/" + Uri.EscapeDataString(node), cancellationToken);
 
-    private async Task<ConfigsResponse> GetConfigsAsync(string path, CancellationToken cancellationToken) =>
-        Decode(path, await GetAsync(path, cancellationToken), ProtocolJsonContext.Default.ConfigsResponse);
+    private async Task<ConfigsResponse> GetConfigsAsync(string path, CancellationToken cancellationToken)
+    {
+        var response = Decode(path, await GetAsync(path, cancellationToken), ProtocolJsonContext.Default.ConfigsResponse);
+        // A null in the list would fail the node agent's reconcile; there is no configuration to run in it.
+        return response.Configs is { } configs && Array.IndexOf(configs, null) >= 0
+            ? response with { Configs = configs.OfType<CheckConfigPayload>().ToArray() }
+            : response;
+    }
 
     private static T Decode<T>(string path, byte[] body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
@@ -247,6 +262,10 @@ public sealed class ClusterAgentClient : IDisposable
         {
             throw new ClusterAgentException($"{path}: no answer from {_options.Endpoint.Authority} within {_options.RequestTimeout.TotalSeconds:0.#} s", null);
         }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            throw new ClusterAgentException($"{path}: the answer is larger than {_options.MaxResponseBytes} bytes; refused", null, e);
+        }
         catch (HttpRequestException e)
         {
             throw new ClusterAgentException($"{path}: cannot reach the cluster agent at {_options.Endpoint.Authority}: {e.InnerException?.Message ?? e.Message}", null, e);
@@ -289,7 +308,8 @@ public sealed class ClusterAgentClient : IDisposable
                 CertificateChainPolicy = _trust is not null || !_options.VerifyTls ? TlsTrust.CustomRoots(_trust ?? []) : null,
             },
         };
-        var http = new HttpClient(handler) { BaseAddress = _options.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        // Answers are buffered whole (ResponseContentRead): the buffer limit bounds what a broken agent can make us hold.
+        var http = new HttpClient(handler) { BaseAddress = _options.Endpoint, Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = _options.MaxResponseBytes };
         http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         return http;
     }

@@ -28,6 +28,19 @@ public sealed class PodServices
     /// </summary>
     public static PodServices Parse(ReadOnlySpan<byte> json, string node)
     {
+        try
+        {
+            return ParseDocument(json, node);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A name or string that is not valid UTF-8, or a lone surrogate escape: valid JSON tokens, not text.
+            throw new FormatException($"the pod metadata for node \"{node}\" has invalid text: {e.Message}", e);
+        }
+    }
+
+    private static PodServices ParseDocument(ReadOnlySpan<byte> json, string node)
+    {
         using var doc = JsonDocument.Parse(json.ToArray());
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -38,6 +51,7 @@ public sealed class PodServices
             || !nodes.TryGetProperty(node, out var bundle) || bundle.ValueKind != JsonValueKind.Object)
         {
             var warning = root.TryGetProperty("Warnings", out var w) && w.ValueKind == JsonValueKind.Array && w.GetArrayLength() > 0
+                && w[0].ValueKind == JsonValueKind.String
                 ? ": " + w[0].GetString() : "";
             throw new FormatException($"the cluster agent returned no pod metadata for node \"{node}\"{warning}");
         }
@@ -71,6 +85,19 @@ public sealed class PodServices
 public static class LabelMap
 {
     public static IReadOnlyDictionary<string, string> Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return Read(json);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A key or value that is not valid UTF-8, or a lone surrogate escape: valid JSON tokens, not text.
+            throw new FormatException("the labels have invalid text: " + e.Message, e);
+        }
+    }
+
+    private static Dictionary<string, string> Read(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType == JsonTokenType.Null)

@@ -37,5 +37,9 @@ public sealed record CheckConfigPayload
     public string Source { get; init; } = "";
 
     /// <summary>The identity both sides compute from these fields (<see cref="CheckDigest"/>).</summary>
-    public string Digest() => CheckDigest.Of(CheckName, InitConfig ?? [], Instances ?? [], ServiceId, NodeName, Source);
+    /// <remarks>
+    /// A string field missing from the JSON (Go omits empty fields tagged omitempty) or sent as null is null here:
+    /// the source-generated reader sets init-only properties it did not find to null, not to their initializers.
+    /// </remarks>
+    public string Digest() => CheckDigest.Of(CheckName ?? "", InitConfig ?? [], Instances ?? [], ServiceId ?? "", NodeName ?? "", Source ?? "");
 }
