@@ -221,6 +221,21 @@ internal sealed class Fleet : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes every process's standard error (its log) to <paramref name="directory"/>, for a post-mortem.</summary>
+    public async Task SaveLogsAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        await File.WriteAllLinesAsync(Path.Combine(directory, "dca-sim.log"), Sim.Stderr);
+        foreach (var replica in Replicas)
+        {
+            await File.WriteAllLinesAsync(Path.Combine(directory, replica.Name + ".log"), replica.Process.Stderr);
+        }
+        foreach (var agent in Agents)
+        {
+            await File.WriteAllLinesAsync(Path.Combine(directory, "dca-node-" + agent.Node + ".log"), agent.Process.Stderr);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in Agents)

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Dca.Chaos;
 
-// dotnet run --project loadtests/Dca.Chaos -- [--window S] [--recovery S] [--faults "5xx burst,latency"] [--out report.md]
+// dotnet run --project loadtests/Dca.Chaos -- [--window S] [--recovery S] [--faults "5xx burst,latency"] [--out report.md] [--logs DIR]
 // (DCA_NATIVE_DIR names the native binaries; loadtests/chaos.sh sets it.) Exit code 1 when a cell failed.
 var window = TimeSpan.FromSeconds(10);
-var recovery = TimeSpan.FromSeconds(60);
+var recovery = TimeSpan.FromSeconds(180);
 IEnumerable<Fault> faults = Fault.All;
 string? output = null;
+string? logs = null;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -30,6 +31,9 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case "--out":
             output = args[i + 1];
             break;
+        case "--logs":
+            logs = args[i + 1];
+            break;
         default:
             Console.Error.WriteLine($"unknown option {args[i]}");
             return 2;
@@ -37,7 +41,18 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 }
 
 await using var fleet = await Fleet.StartAsync();
-var cells = await new Matrix(fleet, window, recovery, Console.Error).RunAsync(faults);
+List<Cell> cells;
+try
+{
+    cells = await new Matrix(fleet, window, recovery, Console.Error).RunAsync(faults);
+}
+finally
+{
+    if (logs is not null)
+    {
+        await fleet.SaveLogsAsync(logs);
+    }
+}
 var report = Matrix.Report(cells, window, recovery);
 Console.Write(report);
 if (output is not null)

@@ -149,7 +149,13 @@ internal static class ClusterAgent
         {
             services.AddSingleton(sp => new EventCollector(sp.GetRequiredService<KubernetesClient>(), sp.GetRequiredService<IIntakeSink>(),
                 new EventTokenStore(sp.GetRequiredService<KubernetesClient>(), resourcesNamespace, options.EventTokenConfigMap),
-                new EventCollectorOptions { Interval = options.CheckIntervalValue, Unbundled = options.UnbundleEventsValue, FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue },
+                new EventCollectorOptions
+                {
+                    Interval = options.CheckIntervalValue, Unbundled = options.UnbundleEventsValue, FilteredEventTypes = options.FilteredEventTypeList, ClusterName = options.ClusterNameValue,
+                    // Half the gap between this term's end (the renew deadline) and the lease's expiry, at most 2 s (well inside
+                    // the 4 s graceful stop, so that the lease is still given back on shutdown).
+                    HandOverGrace = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, (options.Election.LeaseDuration - options.Election.RenewDeadline).Ticks / 2)),
+                },
                 sp.GetRequiredService<ILogger<EventCollector>>()));
             services.AddSingleton<ILeaderWork>(sp => sp.GetRequiredService<EventCollector>());
         }

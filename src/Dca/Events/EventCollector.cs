@@ -18,6 +18,13 @@ internal sealed record EventCollectorOptions
     /// <summary><c>kubernetes_event_read_timeout_ms</c>: how long one run watches.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a batch already read may still be delivered and its position saved after the term ends. The next
+    /// leader takes the lease only when it expires, after the renew deadline at which this term ended: finishing
+    /// within part of that gap means it resumes after this batch instead of delivering it again. Default 2 s.
+    /// </summary>
+    public TimeSpan HandOverGrace { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary><c>max_events_per_run</c>.</summary>
     public int MaxEventsPerRun { get; init; } = 300;
 
@@ -106,14 +113,18 @@ internal sealed partial class EventCollector(KubernetesClient client, IIntakeSin
             // Resume right after the last event sent; the rest come next run.
             next = events[^1].Metadata.ResourceVersion ?? position.ResourceVersion;
         }
+        // From here the batch is delivered and its position saved even if the term ends meanwhile, within the
+        // hand-over grace: abandoning it half-way would make the next leader deliver it again.
+        using var finish = new CancellationTokenSource();
+        using var termEnded = cancellationToken.Register(() => finish.CancelAfter(options.HandOverGrace));
         if (events.Count > 0)
         {
             await sink.SendEventsAsync(options.Unbundled
                 ? EventBundler.Unbundled(events, options.ClusterName)
-                : EventBundler.Bundle(events, options.ClusterName), cancellationToken);
+                : EventBundler.Bundle(events, options.ClusterName), finish.Token);
         }
         _delivered = new EventPosition(next, batch.Listed ? now : position.LastList);
-        await token.WriteAsync(_delivered, cancellationToken);
+        await token.WriteAsync(_delivered, finish.Token);
         Interlocked.Add(ref _collected, events.Count);
         Interlocked.Increment(ref _runs);
         return events.Count;

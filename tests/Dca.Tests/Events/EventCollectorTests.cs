@@ -108,6 +108,21 @@ public sealed class EventCollectorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RunOnce_TermEndsDuringTheDelivery_StillSavesThePosition_SoTheNextLeaderDoesNotResend()
+    {
+        _sim.EmitEvents(10);
+        await Collector().RunOnceAsync(CancellationToken.None);
+        _sim.EmitEvents(4);
+        using var term = new CancellationTokenSource();
+        _sink.AfterSend = term.Cancel;
+
+        await Collector().RunOnceAsync(term.Token);
+        _sink.AfterSend = null;
+
+        Assert.Equal(0, await Collector().RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RunOnce_Backlog_DrainsAtMostMaxEventsPerRun_WithoutSkipping()
     {
         _sim.EmitEvents(5);
