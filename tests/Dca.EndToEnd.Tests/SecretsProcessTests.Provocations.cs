@@ -200,6 +200,23 @@ public sealed partial class SecretsProcessTests
         return process;
     }
 
+    /// <summary>A second node agent whose cluster agent token differs from the right one in its last character: 403s.</summary>
+    private static async Task<NodeAgentProcess> StartNodeAgentWithWrongTokenAsync(SimulatedCluster cluster, (string Name, string Address) node, Replica replica,
+        int commandPort, string kubeletTokenFile)
+    {
+        var agent = NodeAgentProcess.Start(cluster, node.Name, node.Address, commandPort, null, new Dictionary<string, string>
+        {
+            ["DD_CLUSTER_AGENT_URL"] = $"https://{replica.Address}:{commandPort}",
+            ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = NearlyRight(Token),
+            ["DD_KUBELET_AUTH_TOKEN_PATH"] = kubeletTokenFile,
+            ["DD_EXTRA_CONFIG_PROVIDERS"] = "clusterchecks",
+            ["DD_LOG_LEVEL"] = "trace",
+        });
+        await Wait.UntilAsync(() => agent.Process.Stderr.Any(l => l.Contains("answered 403", StringComparison.Ordinal) && l.Contains("DD_CLUSTER_AGENT_AUTH_TOKEN", StringComparison.Ordinal)),
+            "the cluster agent to refuse the node agent's nearly right token");
+        return agent;
+    }
+
     /// <summary><c>dca status</c> and <c>dca metamap</c> with the right token and with one differing in its last character.</summary>
     private static async Task RunCommandsAsync(SecretScan scan, int commandPort, string node)
     {

@@ -55,16 +55,18 @@ public sealed partial class SecretsProcessTests
             StartReplica(cluster, "dca-1", Address1, json: true, intake.BaseUri, datadog.BaseUri, commandPort),
         };
         NodeAgentProcess? agent = null;
+        NodeAgentProcess? refusedAgent = null;
         NativeProcess? refused = null;
         try
         {
             var elected = await DcaReplica.OneLeaderAsync([.. replicas.Select(r => r.Dca)]);
             var leader = replicas.Single(r => r.Dca == elected);
             var follower = replicas.Single(r => r != leader);
-            var node = (await ServiceTruth.NodesAsync(cluster))[0];
+            var nodes = await ServiceTruth.NodesAsync(cluster);
+            var node = nodes[0];
             agent = NodeAgentProcess.Start(cluster, node.Name, node.Address, commandPort, intake, new Dictionary<string, string>
             {
-                ["DD_CLUSTER_AGENT_URL"] = $"https://{follower.Address}:{commandPort}",
+                ["DD_CLUSTER_AGENT_URL"] = $"https://dd:{UrlPassword}@{follower.Address}:{commandPort}",
                 ["DD_CLUSTER_AGENT_AUTH_TOKEN"] = Token,
                 ["DD_API_KEY"] = ApiKey,
                 ["DD_DD_URL"] = WithPassword(intake.BaseUri),
@@ -98,6 +100,7 @@ public sealed partial class SecretsProcessTests
             await KubeletRefusesAsync(sim, agent, kubeletTokenFile);
             await ApiServerFailsAsync(sim, replicas);
             refused = await StartWithWrongApiTokenAsync(cluster);
+            refusedAgent = await StartNodeAgentWithWrongTokenAsync(cluster, nodes[1], leader, commandPort, kubeletTokenFile);
             await RunCommandsAsync(scan, commandPort, node.Name);
 
             // 3. What the agents wrote and serve once things settle again.
@@ -145,6 +148,10 @@ public sealed partial class SecretsProcessTests
             {
                 await refused.DisposeAsync();
             }
+            if (refusedAgent is not null)
+            {
+                await refusedAgent.DisposeAsync();
+            }
             foreach (var replica in replicas)
             {
                 await replica.Dca.DisposeAsync();
@@ -166,6 +173,10 @@ public sealed partial class SecretsProcessTests
             if (refused is not null)
             {
                 yield return ("dca with a wrong API server token", refused);
+            }
+            if (refusedAgent is not null)
+            {
+                yield return ("dca-node with a nearly right token", refusedAgent.Process);
             }
             foreach (var replica in replicas)
             {

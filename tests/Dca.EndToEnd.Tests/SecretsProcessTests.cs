@@ -25,7 +25,10 @@ public sealed partial class SecretsProcessTests(ITestOutputHelper output)
     /// <summary>Shorter than the 32 characters a cluster agent token needs: refused at start, never echoed.</summary>
     private const string ShortToken = "shortTokGq5Wd8Zk2Lp";
 
-    /// <summary>The password of the URLs given as <c>DD_DD_URL</c> and the query API's endpoint.</summary>
+    /// <summary>
+    /// The password of the URLs given as <c>DD_DD_URL</c>, the query API's endpoint, the node agent's <c>DD_CLUSTER_AGENT_URL</c>
+    /// and a kubeconfig's server.
+    /// </summary>
     private const string UrlPassword = "urlPassMj6Nh3Bg9VfKt";
 
     private const string Query = "avg:nginx.net.request_per_s{kube_container_name:nginx}.rollup(30)";
