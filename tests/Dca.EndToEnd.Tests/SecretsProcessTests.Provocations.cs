@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Dca.Testing;
@@ -58,6 +60,35 @@ public sealed partial class SecretsProcessTests
                     }
                     await CaptureAsync(scan, $"{replica.Dca.Name} {method} {path} with {name}", http, request);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Requests whose raw text holds a token in a malformed Authorization line (Kestrel refuses the first with 400): an Authorization line without its colon, and
+    /// one with a control character, to every HTTPS port (the command ports, the external metrics ports, the API server).
+    /// </summary>
+    private static async Task SendMalformedRequestsAsync(SecretScan scan, IEnumerable<Replica> replicas, int commandPort, SimulatedCluster cluster)
+    {
+        var targets = replicas.SelectMany(r => new[] { (r.Dca.Name + " command port", r.Address, commandPort, Token), (r.Dca.Name + " external metrics port", r.Address, r.ExternalMetricsPort, SimToken) })
+            .Append(("API server", cluster.Api.Host, cluster.Api.Port, SimToken));
+        foreach (var (name, host, port, token) in targets)
+        {
+            foreach (var (what, line) in new[] { ("without its colon", $"Authorization Bearer {token}"), ("with a control character", $"Authorization: Bearer {token}\u0001") })
+            {
+                using var tcp = new TcpClient();
+                await tcp.ConnectAsync(host, port);
+                await using var tls = new SslStream(tcp.GetStream());
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = host,
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                });
+                await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /version HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{line}\r\n\r\n"));
+                using var reader = new StreamReader(tls);
+                var answer = await reader.ReadToEndAsync().WithTimeout();
+                scan.Add($"{name}: a malformed Authorization line {what}", answer);
             }
         }
     }

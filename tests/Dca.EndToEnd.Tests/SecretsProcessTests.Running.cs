@@ -95,6 +95,7 @@ public sealed partial class SecretsProcessTests
             // 2. Errors that tend to echo secrets.
             await CallCommandPortsAsync(scan, replicas, commandPort, node.Name);
             await CallExternalMetricsAsync(scan, replicas, frontProxy);
+            await SendMalformedRequestsAsync(scan, replicas, commandPort, cluster);
             await DatadogRefusesAsync(scan, datadog, leaderMetrics, followerMetrics, sim);
             await IntakeRefusesAsync(intake);
             await KubeletRefusesAsync(sim, agent, kubeletTokenFile);
