@@ -145,7 +145,7 @@ public sealed class ExternalMetricsProcessTests
     }
 
     /// <summary>A front-proxy CA published as kube-apiserver publishes it (with the real kubectl), and a client certificate it signed.</summary>
-    private static X509Certificate2 PublishFrontProxyCa(SimulatedCluster cluster)
+    internal static X509Certificate2 PublishFrontProxyCa(SimulatedCluster cluster)
     {
         using var ca = TestCertificates.Authority("front-proxy-ca");
         var manifest = Path.Combine(cluster.Directory, "extension-apiserver-authentication.yaml");
@@ -167,7 +167,7 @@ public sealed class ExternalMetricsProcessTests
         return TestCertificates.Client("front-proxy-client", ca);
     }
 
-    private static HttpClient Client(int port, X509Certificate2? certificate, string host = "127.0.0.1")
+    internal static HttpClient Client(int port, X509Certificate2? certificate, string host = "127.0.0.1")
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;

@@ -42,7 +42,7 @@ public sealed partial class KubernetesClient
             {
                 if (attempt >= _options.MaxAttempts || request.Method == HttpMethod.Post)
                 {
-                    throw new HttpRequestException($"{verb} {resource}: {_endpoint.Server} unreachable after {attempt} attempt(s): {ex.Message}", ex);
+                    throw new HttpRequestException($"{verb} {resource}: {_endpoint.ShownServer} unreachable after {attempt} attempt(s): {ex.Message}", ex);
                 }
                 var delay = Backoff(attempt);
                 Log.RequestFailedRetrying(_logger, verb, resource, ex.Message, attempt, delay.TotalMilliseconds);

@@ -12,6 +12,12 @@ public sealed class ClusterEndpoint
     /// <summary>The API server URL, e.g. <c>https://10.0.0.1:443</c>.</summary>
     public required Uri Server { get; init; }
 
+    /// <summary>
+    /// <see cref="Server"/> as logs, errors and statuses show it: credentials in the URL (<c>https://user:password@host</c>)
+    /// are a secret, shown as <c>***@</c>.
+    /// </summary>
+    public string ShownServer => Server.UserInfo.Length == 0 ? Server.ToString() : new UriBuilder(Server) { UserName = "***", Password = "" }.Uri.ToString();
+
     /// <summary>The default namespace (the context's, or the pod's); null when none was given.</summary>
     public string? Namespace { get; init; }
 

@@ -20,7 +20,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         return new StatusReport
         {
             Version = AgentProgram.ProductVersion,
-            ApiServer = client.Endpoint.Server.ToString(),
+            ApiServer = client.Endpoint.ShownServer,
             ApiServerHealthy = apiServer.Healthy.Contains("apiserver"),
             ApiServerError = apiError,
             ClusterId = clusterId.Id,

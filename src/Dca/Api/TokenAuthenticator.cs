@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Primitives;
@@ -8,13 +9,24 @@ namespace Dca.Api;
 /// The Datadog cluster agent's bearer-token check (PROTOCOL.md §1.2): a missing header or another
 /// scheme is 401 with <c>WWW-Authenticate: Bearer realm="Datadog Agent"</c>; a wrong token, or a header
 /// that is not exactly two space-separated parts, is 403. The comparison takes the same time wherever
-/// the first difference is. The token never appears in a response or a log.
+/// the first difference is. The token never appears in a response or a log: Datadog echoes the other scheme,
+/// which is the token itself when a client sends it without <c>Bearer</c>, so only registered scheme names are echoed.
 /// </summary>
 internal sealed class TokenAuthenticator(string token)
 {
     private static readonly byte[] s_noToken = Encoding.UTF8.GetBytes("no session token provided");
     private static readonly byte[] s_invalid = Encoding.UTF8.GetBytes("invalid session token");
     private static readonly StringValues s_challenge = new("Bearer realm=\"Datadog Agent\"");
+
+    /// <summary>
+    /// The schemes a client may name (the IANA HTTP Authentication Scheme Registry, and two common others), echoed as
+    /// sent. Anything else may be a credential (a bare token is one word) and is not echoed.
+    /// </summary>
+    private static readonly FrozenSet<string> s_knownSchemes = new[]
+    {
+        "Basic", "Bearer", "Concealed", "Digest", "DPoP", "GNAP", "HOBA", "Mutual", "Negotiate", "OAuth", "PrivateToken",
+        "SCRAM-SHA-1", "SCRAM-SHA-256", "vapid", "NTLM", "AWS4-HMAC-SHA256",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True when the request may proceed; otherwise the response has been written.</summary>
     public ValueTask<bool> AuthorizeAsync(HttpContext context)
@@ -65,12 +77,7 @@ internal sealed class TokenAuthenticator(string token)
     }
 
     private static ValueTask<bool> RejectScheme(HttpContext context, string scheme) =>
-        Reject(context, StatusCodes.Status401Unauthorized, Encoding.UTF8.GetBytes("unsupported authorization scheme: " + Sanitize(scheme)));
-
-    /// <summary>Echo at most a short, printable scheme: the header is attacker-controlled.</summary>
-    private static string Sanitize(string scheme)
-    {
-        var trimmed = scheme.Length > 32 ? scheme[..32] : scheme;
-        return string.Concat(trimmed.Where(c => c is >= ' ' and < (char)127));
-    }
+        Reject(context, StatusCodes.Status401Unauthorized, Encoding.UTF8.GetBytes(s_knownSchemes.Contains(scheme)
+            ? "unsupported authorization scheme: " + scheme
+            : "unsupported authorization scheme"));
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Dca.Hosting;
 
 namespace Dca.ExternalMetrics;
 
@@ -19,12 +20,15 @@ public sealed partial class DatadogQueryClient : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
+    private readonly string _shownEndpoint;
     private long _requests;
     private long _failures;
 
     public DatadogQueryClient(DatadogQuerySettings settings, TimeProvider time, ILogger<DatadogQueryClient> logger, HttpMessageHandler? handler = null)
     {
         _settings = settings;
+        // Errors name the endpoint (they reach logs, DatadogMetric statuses and the external metrics API), never its credentials.
+        _shownEndpoint = UrlCredentials.Hide(settings.Endpoint);
         _time = time;
         _logger = logger;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -169,11 +173,11 @@ public sealed partial class DatadogQueryClient : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            failure = $"Datadog at {_settings.Endpoint} is not reachable: {e.InnerException?.Message ?? e.Message}";
+            failure = $"Datadog at {_shownEndpoint} is not reachable: {e.InnerException?.Message ?? e.Message}";
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            failure = $"Datadog at {_settings.Endpoint} did not answer a query result: {e.Message}";
+            failure = $"Datadog at {_shownEndpoint} did not answer a query result: {e.Message}";
         }
         Interlocked.Increment(ref _failures);
         Log.QueryFailed(_logger, batch.Count, failure);
@@ -186,10 +190,10 @@ public sealed partial class DatadogQueryClient : IDisposable
         return response.StatusCode switch
         {
             HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized =>
-                $"Datadog at {_settings.Endpoint} refused the API key or application key ({(int)response.StatusCode}{reasons}): check DD_API_KEY, DD_APP_KEY and DD_SITE",
+                $"Datadog at {_shownEndpoint} refused the API key or application key ({(int)response.StatusCode}{reasons}): check DD_API_KEY, DD_APP_KEY and DD_SITE",
             HttpStatusCode.TooManyRequests =>
                 $"rate limited by the Datadog query API (429{reasons}); the limit resets in {Header(response, "X-RateLimit-Reset") ?? "?"} s",
-            _ => $"Datadog at {_settings.Endpoint} answered {(int)response.StatusCode}{reasons}",
+            _ => $"Datadog at {_shownEndpoint} answered {(int)response.StatusCode}{reasons}",
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Dca.Hosting;
 
 namespace Dca.ExternalMetrics;
 
@@ -19,6 +20,9 @@ public sealed class PrometheusBackend(Uri server, HttpMessageHandler? handler = 
         BaseAddress = server,
         Timeout = TimeSpan.FromSeconds(10),
     };
+
+    // Errors name the server (they reach the external metrics API's answers), never its URL's credentials.
+    private readonly string _shownServer = UrlCredentials.Hide(server);
 
     public bool LeaderOnly => false;
 
@@ -54,12 +58,12 @@ public sealed class PrometheusBackend(Uri server, HttpMessageHandler? handler = 
             body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode && !body.TrimStart().StartsWith('{'))
             {
-                return MetricAnswer.Stale($"Prometheus at {_http.BaseAddress} answered {(int)response.StatusCode} to {query}");
+                return MetricAnswer.Stale($"Prometheus at {_shownServer} answered {(int)response.StatusCode} to {query}");
             }
         }
         catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return MetricAnswer.Stale($"Prometheus at {_http.BaseAddress} is not reachable: {e.InnerException?.Message ?? e.Message}");
+            return MetricAnswer.Stale($"Prometheus at {_shownServer} is not reachable: {e.InnerException?.Message ?? e.Message}");
         }
         try
         {
@@ -85,7 +89,7 @@ public sealed class PrometheusBackend(Uri server, HttpMessageHandler? handler = 
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
-            return MetricAnswer.Stale($"Prometheus at {_http.BaseAddress} did not answer a query result: {e.Message}");
+            return MetricAnswer.Stale($"Prometheus at {_shownServer} did not answer a query result: {e.Message}");
         }
     }
 

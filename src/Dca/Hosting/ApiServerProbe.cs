@@ -23,7 +23,7 @@ internal sealed partial class ApiServerProbe(KubernetesClient client, HealthRegi
                 var version = await client.GetServerVersionAsync(stoppingToken);
                 if (!logged)
                 {
-                    Log.Connected(logger, client.Endpoint.Server.ToString(), version.GitVersion ?? "unknown", client.Endpoint.Description);
+                    Log.Connected(logger, client.Endpoint.ShownServer, version.GitVersion ?? "unknown", client.Endpoint.Description);
                     logged = true;
                 }
                 _component.Healthy();
@@ -35,7 +35,7 @@ internal sealed partial class ApiServerProbe(KubernetesClient client, HealthRegi
             catch (Exception ex)
             {
                 _component.Unhealthy(ex.Message);
-                Log.Unreachable(logger, client.Endpoint.Server.ToString(), ex.Message);
+                Log.Unreachable(logger, client.Endpoint.ShownServer, ex.Message);
             }
             try
             {

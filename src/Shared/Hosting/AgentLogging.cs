@@ -42,6 +42,9 @@ internal static class AgentLogging
         {
             logging.AddFilter("Microsoft", LogLevel.Warning);
         }
+        // Kestrel logs a malformed request's raw text at debug ("bad request data: 'Authorization Bearer <token>'"), which
+        // would put a client's token in the log; every event of that category is a debug one, so none is written.
+        logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Information);
         if (settings.Json)
         {
             logging.AddJsonConsole(o =>

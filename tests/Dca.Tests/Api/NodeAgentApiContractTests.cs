@@ -156,6 +156,9 @@ public sealed class NodeAgentApiContractTests : IAsyncLifetime
     [Theory]
     [InlineData(null, HttpStatusCode.Unauthorized, "no session token provided")]
     [InlineData("Basic dXNlcjpwYXNz", HttpStatusCode.Unauthorized, "unsupported authorization scheme: Basic")]
+    // The token without "Bearer" is a one-word "scheme": Datadog would echo it; only registered scheme names are.
+    [InlineData(AgentUnderTest.Token, HttpStatusCode.Unauthorized, "unsupported authorization scheme")]
+    [InlineData("X" + AgentUnderTest.Token + " x", HttpStatusCode.Unauthorized, "unsupported authorization scheme")]
     [InlineData("Bearer wrong-token", HttpStatusCode.Forbidden, "invalid session token")]
     [InlineData("Bearer " + AgentUnderTest.Token + " extra", HttpStatusCode.Forbidden, "invalid session token")]
     public async Task Authentication_BadCredentials_AreRefusedLikeDatadog(string? header, HttpStatusCode expected, string message)

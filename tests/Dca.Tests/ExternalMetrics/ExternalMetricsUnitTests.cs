@@ -15,6 +15,17 @@ public sealed class ExternalMetricsUnitTests
     [InlineData(1e20, "100000000000000000000")]
     public void Values_AreKubernetesQuantities(double value, string quantity) => Assert.Equal(quantity, KubeQuantity.Format(value));
 
+    [Fact]
+    public async Task PrometheusErrors_NameTheServer_WithoutItsUrlCredentials()
+    {
+        using var backend = new PrometheusBackend(new Uri($"http://prom:prom-secret@127.0.0.1:{FreePort.Next()}/"));
+
+        var answer = await backend.QueryAsync("queue.depth", MetricSelector.Parse(""), CancellationToken.None).WithTimeout();
+
+        Assert.StartsWith("Prometheus at http://***@127.0.0.1:", answer.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("prom-secret", answer.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("app=web", true)]
     [InlineData("app==web,tier!=db", true)]

@@ -22,6 +22,26 @@ public class OptionsTests
         Assert.Equal("invalid DD_CLUSTER_AGENT_AUTH_TOKEN: the token must be at least 32 characters (got 12)", ex.Message);
     }
 
+    [Theory]
+    [InlineData("https://dd:pass@intake.example/", "https://***@intake.example/")]
+    [InlineData("https://dd:p@ss@intake example/x@y", "https://***@intake example/x@y")]
+    [InlineData("invalid DD_DD_URL=\"ftp://a:b@h\", or http://c@h2/", "invalid DD_DD_URL=\"ftp://***@h\", or http://***@h2/")]
+    [InlineData("https://intake.example/?user=a@b", "https://intake.example/?user=a@b")]
+    public void UrlCredentials_AreHidden_WellFormedOrNot(string text, string shown) => Assert.Equal(shown, UrlCredentials.Hide(text));
+
+    [Theory]
+    [InlineData("DD_DD_URL", "ftp://dd:url-secret@intake.example/")]
+    [InlineData("DD_DD_URL", "https://dd:url-secret@intake example/")]
+    [InlineData("DCA_EXTERNAL_METRICS_PROMETHEUS_URL", "ftp://dd:url-secret@prometheus.example/")]
+    public void Load_BadUrlWithCredentials_NamesTheOptionWithoutThem(string option, string url)
+    {
+        var ex = Assert.Throws<OptionException>(() => DcaOptions.Load(Source(new() { [option] = url, ["DD_EXTERNAL_METRICS_PROVIDER_ENABLED"] = "true" })));
+
+        Assert.StartsWith($"invalid {option}=", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("://***@", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("url-secret", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_NoToken_Fails()
     {
