@@ -233,11 +233,10 @@ services_case() {
   local live; live=$(deltas)
   local r1 r2; r1=$(route /api/v1/tags/pod/patho-node-0 "tags/pod/{node}"); r2=$(route /api/v1/tags/node/patho-node-0 "tags/node/{node}")
   restart_dca
-  local first; first=$(grep -o 'snapshot built in [0-9.]* ms' "$WORK/dca.log" | tail -1)
   local budget; budget=$(awk -v s="$SERVICES" 'BEGIN {printf "%.1f", 64 * s / 150000}')
   local ready_budget; ready_budget=$(awk -v s="$SERVICES" 'BEGIN {printf "%.0f", 2000 * (1 + 2 * s / 7900)}')
   row "$SERVICES Services + $SERVICES EndpointSlices (1 endpoint each) over $SERVICE_NAMESPACES namespaces and $SERVICE_NODES new nodes" \
-    "$out; all in dca's informers and served ${waited} ms after the generator ended; one more Service + slice visible after $one1 / $one2 / $one3 ms (from its POST, 20 ms polling), $visibility; last snapshot build ${build} s; $informers; live: $live; $r1; $r2; $restart_text, first snapshot ${first#snapshot built in }" \
+    "$out; all in dca's informers and served ${waited} ms after the generator ended; one more Service + slice visible after $one1 / $one2 / $one3 ms (from its POST, 20 ms polling), $visibility; last snapshot build ${build} s; $informers; live: $live; $r1; $r2; $restart_text" \
     "after sync RSS +≤ $budget MB (64 MB × $SERVICES / 150,000: a service with its slice and endpoint counted as one pod of the 5k profile, the strictest linear reading); visible ≤ 500 ms after the watch event (p99); /ready ≤ $((ready_budget / 1000)) s (2 s for the 5k profile's ~7,900 objects, scaled by objects)" \
     "memory $(verdict "$restart_delta" "$budget") (RSS $(printf '%+.1f' "$restart_delta") MB); visibility $(vis_verdict "$visibility") (from the POST: $one ms); /ready $( [ "$ready_ms" -le "$ready_budget" ] && echo met || echo '**missed**')"
   stop_all
