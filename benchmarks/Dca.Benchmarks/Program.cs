@@ -42,6 +42,13 @@ if (args is ["heap-resources", var kubeconfig])
     return;
 }
 
+// "sim-objects ...": many objects created in a running simulator (loadtests/pathological.sh; see SimObjectLoader).
+if (args is ["sim-objects", .. var objectArgs])
+{
+    Environment.ExitCode = await SimObjectLoader.RunAsync(objectArgs);
+    return;
+}
+
 // "alloc": bytes allocated per hot-handler call, measured directly (a quick check beside BenchmarkDotNet's).
 if (args is ["alloc"])
 {

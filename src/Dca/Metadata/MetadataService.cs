@@ -66,7 +66,12 @@ internal sealed partial class MetadataService : BackgroundService
         _informers.Add(("namespaces", new Reflector<PartialObjectMetadata>(_client, Resources.NamespaceMetadata, reflectorOptions,
             new ObjectMetadataHandler(builder, "namespaces", isNode: false), _loggerFactory, namespaceStore)));
         _informers.Add(("services", new Reflector<PartialObjectMetadata>(_client, ServiceMetadata, reflectorOptions,
-            new SyncOnlyHandler<PartialObjectMetadata>(builder, "services"), _loggerFactory)));
+            new SyncOnlyHandler<PartialObjectMetadata>(builder, "services"), _loggerFactory)
+        {
+            // Services are counted, never served: keep their identity only, not labels or annotations
+            // (last-applied-configuration alone is often kilobytes; 100,000 services kept tens of MB).
+            Transform = IdentityOnly,
+        }));
         var endpointsHandler = new EndpointsHandler(builder, EndpointsSource);
         _informers.Add(useSlices
             ? ("endpointslices", new Reflector<EndpointSlice, EndpointMembers>(_client, Resources.EndpointSlices, reflectorOptions,
@@ -130,6 +135,10 @@ internal sealed partial class MetadataService : BackgroundService
         }
         return node;
     }
+
+    /// <summary>Name, namespace and resourceVersion: what a store needs to diff relists and skip replayed events.</summary>
+    internal static PartialObjectMetadata IdentityOnly(PartialObjectMetadata item) =>
+        new() { Metadata = new ObjectMeta { Name = item.Metadata.Name, Namespace = item.Metadata.Namespace, ResourceVersion = item.Metadata.ResourceVersion } };
 
     /// <summary>Services, metadata only: the agent needs their existence, not their spec.</summary>
     private static readonly ResourceKind<PartialObjectMetadata> ServiceMetadata = new()

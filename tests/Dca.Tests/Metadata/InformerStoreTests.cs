@@ -1,0 +1,66 @@
+using Dca.Kubernetes.Informers;
+using Dca.Kubernetes.Models;
+using Dca.Metadata;
+using Dca.Sim.Store;
+using Dca.Testing;
+using Dca.Tests.Api;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dca.Tests.Metadata;
+
+/// <summary>
+/// What the metadata informers keep of large objects (issue 11, pathological clusters): only what the API
+/// serves. A 1 MB annotation on a Service or a node must not stay in the agent's memory.
+/// </summary>
+public sealed class InformerStoreTests : IAsyncLifetime
+{
+    private static readonly string LargeValue = new('x', 256 * 1024);
+    private AgentUnderTest _agent = null!;
+
+    public async Task InitializeAsync()
+    {
+        _agent = await AgentUnderTest.StartAsync().WithTimeout();
+        await _agent.WaitReadyAsync().WithTimeout();
+    }
+
+    public async Task DisposeAsync() => await _agent.DisposeAsync();
+
+    private ObjectStore<PartialObjectMetadata> StoreOf(string informer) =>
+        ((Reflector<PartialObjectMetadata>)_agent.App.Services.GetRequiredService<MetadataService>().Informers.Single(i => i.Name == informer).Reflector).Store;
+
+    [Fact]
+    public async Task ServicesInformer_ServiceWithLargeAnnotationAndLabels_KeepsOnlyItsIdentity()
+    {
+        var created = _agent.Sim.Create(ResourceTypes.Services, $$$"""
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"large","namespace":"default",
+             "labels":{"app":"large","team":"a"},"annotations":{"example.com/blob":"{{{LargeValue}}}"}},
+             "spec":{"selector":{"app":"large"},"ports":[{"port":80}]}}
+            """);
+        var store = StoreOf("services");
+
+        await Wait.UntilAsync(() => Task.FromResult(store.Get("default/large") is not null), "the service in the informer's store").WithTimeout();
+
+        var kept = store.Get("default/large")!.Metadata;
+        Assert.Equal(("large", "default", created.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)), (kept.Name, kept.Namespace, kept.ResourceVersion));
+        Assert.Null(kept.Annotations);
+        Assert.Null(kept.Labels);
+        Assert.Null(kept.OwnerReferences);
+    }
+
+    [Fact]
+    public async Task NodesInformer_LargeAnnotationNotAHostAlias_IsNotKept()
+    {
+        var node = _agent.Sim.NodeNames[0];
+        var store = StoreOf("nodes");
+        _agent.Sim.Update(ResourceTypes.Nodes, $$$"""
+            {"apiVersion":"v1","kind":"Node","metadata":{"name":"{{{node}}}","labels":{"patho":"annotated"},
+             "annotations":{"example.com/blob":"{{{LargeValue}}}","cluster.k8s.io/machine":"m-1"} } }
+            """);
+
+        await Wait.UntilAsync(() => Task.FromResult(store.Get(node)?.Metadata.Labels?.ContainsKey("patho") == true), "the node update in the store").WithTimeout();
+
+        var kept = store.Get(node)!.Metadata.Annotations;
+        Assert.NotNull(kept);
+        Assert.Equal(["cluster.k8s.io/machine"], kept.Keys.ToArray());
+    }
+}
