@@ -19,7 +19,8 @@ trap 'rm -f "$out"' EXIT
 args=(--window "$WINDOW" --recovery "$RECOVERY" --out "$out" --logs "${CHAOS_LOGS:-artifacts/chaos}")
 [ -z "${FAULTS:-}" ] || args+=(--faults "$FAULTS")
 status=0
-DCA_NATIVE_DIR=$(realpath "$BIN") dotnet loadtests/Dca.Chaos/bin/Release/net10.0/Dca.Chaos.dll "${args[@]}" || status=$?
+# The harness writes its table to $out (and progress to standard error); the report below is what is printed.
+DCA_NATIVE_DIR=$(realpath "$BIN") dotnet loadtests/Dca.Chaos/bin/Release/net10.0/Dca.Chaos.dll "${args[@]}" >/dev/null || status=$?
 [ -s "$out" ] || exit "$status"
 report=$(
   echo "### \`loadtests/chaos.sh $WINDOW $RECOVERY\` — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -28,6 +29,7 @@ report=$(
   echo
   cat "$out"
 )
+echo "$report"
 if [ -z "${DCA_NO_APPEND:-}" ]; then
   printf '\n%s\n' "$report" >>docs/reliability.md
   echo "appended to docs/reliability.md" >&2

@@ -3,6 +3,7 @@ namespace Dca.Kubernetes.Client;
 /// <summary>
 /// A read-only view of a response body that fails with <see cref="InvalidDataException"/> once more than
 /// <c>limit</c> bytes have been read: the parser then never buffers a body (or one value of it) without bound.
+/// Also compiled into the node agent (its kubelet bodies), which does not reference this library.
 /// </summary>
 internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
 {

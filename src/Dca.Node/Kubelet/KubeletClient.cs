@@ -156,7 +156,7 @@ internal sealed class KubeletClient : IDisposable
                 default:
                     throw new KubeletException(KubeletFailure.Status, $"kubelet {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
             }
-            await using var body = new LengthLimitedStream(await response.Content.ReadAsStreamAsync(timeout.Token), _options.MaxResponseBytes);
+            await using var body = new Dca.Kubernetes.Client.LengthLimitedStream(await response.Content.ReadAsStreamAsync(timeout.Token), _options.MaxResponseBytes);
             try
             {
                 return await JsonSerializer.DeserializeAsync(body, type, timeout.Token) ?? throw new JsonException("the body is null");

@@ -19,6 +19,7 @@ public sealed partial class ObjectStore
         var name = Text(meta["name"]);
         var generateName = Text(meta["generateName"]);
         ns = CheckNamespace(type, ns, meta, name ?? generateName ?? "");
+        CheckAnnotations(type, meta, name ?? generateName ?? "");
         lock (_lock)
         {
             var collection = Collection(type);
@@ -170,6 +171,7 @@ public sealed partial class ObjectStore
             throw StatusException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
         CheckNamespace(type, ns, meta, name);
+        CheckAnnotations(type, meta, name);
         var bodyRv = Text(meta["resourceVersion"]);
         if (bodyRv is { Length: > 0 } && bodyRv != current.ResourceVersion.ToString(CultureInfo.InvariantCulture))
         {
@@ -253,6 +255,26 @@ public sealed partial class ObjectStore
             }
         }
         return result;
+    }
+
+    /// <summary>kube-apiserver's limit on an object's annotations: keys and values together, in bytes (apimachinery's TotalAnnotationSizeLimitB).</summary>
+    public const int MaxAnnotationBytes = 256 * 1024;
+
+    private static void CheckAnnotations(ResourceType type, JsonObject meta, string name)
+    {
+        if (meta["annotations"] is not JsonObject annotations)
+        {
+            return;
+        }
+        long total = 0;
+        foreach (var (key, value) in annotations)
+        {
+            total += System.Text.Encoding.UTF8.GetByteCount(key) + (value is JsonValue v && v.TryGetValue<string>(out var text) ? System.Text.Encoding.UTF8.GetByteCount(text) : 0);
+        }
+        if (total > MaxAnnotationBytes)
+        {
+            throw StatusException.Invalid(type, name, $"metadata.annotations: Too long: must have at most {MaxAnnotationBytes} bytes");
+        }
     }
 
     private static string CheckNamespace(ResourceType type, string ns, JsonObject meta, string name)

@@ -49,6 +49,25 @@ public sealed class ObjectStoreTests
     }
 
     [Fact]
+    public void Write_AnnotationsOver256KiB_RejectedAsKubeApiserverDoes()
+    {
+        var store = NewStore();
+        var atLimit = ConfigMap("a");
+        atLimit["metadata"]!["annotations"] = new JsonObject { ["big"] = new string('x', ObjectStore.MaxAnnotationBytes - "big".Length) };
+        store.Create(ResourceTypes.ConfigMaps, "default", atLimit);
+        var over = ConfigMap("b");
+        over["metadata"]!["annotations"] = new JsonObject { ["big"] = new string('x', ObjectStore.MaxAnnotationBytes), ["small"] = "1" };
+
+        var created = Assert.Throws<StatusException>(() => store.Create(ResourceTypes.ConfigMaps, "default", over));
+        var grown = ConfigMap("a");
+        grown["metadata"]!["annotations"] = new JsonObject { ["big"] = new string('x', ObjectStore.MaxAnnotationBytes) };
+        var updated = Assert.Throws<StatusException>(() => store.Update(ResourceTypes.ConfigMaps, "default", "a", grown));
+
+        Assert.Equal((422, 422), (created.Code, updated.Code));
+        Assert.Contains("metadata.annotations: Too long: must have at most 262144 bytes", created.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Create_ExistingName_ThrowsAlreadyExists()
     {
         var store = NewStore();

@@ -65,7 +65,7 @@ public sealed class CommandPortInputTests(HostileAgent fixture) : IClassFixture<
     [InlineData("an empty header", "Authorization: ", 401, "no session token provided")]
     [InlineData("a lower-case scheme", "Authorization: bearer " + AgentUnderTest.Token, 401, "unsupported authorization scheme: bearer")]
     [InlineData("Basic", "Authorization: Basic dXNlcjpwYXNz", 401, "unsupported authorization scheme: Basic")]
-    [InlineData("a scheme of 5,000 characters", "Authorization: {scheme} x", 401, "unsupported authorization scheme: SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS")]
+    [InlineData("a scheme of 5,000 characters", "Authorization: {scheme} x", 401, "unsupported authorization scheme")]
     [InlineData("the token and more", "Authorization: Bearer " + AgentUnderTest.Token + " extra", 403, "invalid session token")]
     [InlineData("two spaces", "Authorization: Bearer  " + AgentUnderTest.Token, 403, "invalid session token")]
     [InlineData("a 6 KB token", "Authorization: Bearer {token}", 403, "invalid session token")]

@@ -10,11 +10,12 @@ namespace Dca.Tests.Metadata;
 
 /// <summary>
 /// What the metadata informers keep of large objects (issue 11, pathological clusters): only what the API
-/// serves. A 1 MB annotation on a Service or a node must not stay in the agent's memory.
+/// serves. A 250 KiB annotation (near the API server's 256 KiB limit) on a Service or a node must not stay in the agent's memory.
 /// </summary>
 public sealed class InformerStoreTests : IAsyncLifetime
 {
-    private static readonly string LargeValue = new('x', 256 * 1024);
+    // The most a real API server accepts in one object's annotations (256 KiB), less room for the others'.
+    private static readonly string LargeValue = new('x', 250 * 1024);
     private AgentUnderTest _agent = null!;
 
     public async Task InitializeAsync()
