@@ -32,7 +32,7 @@ echo "dca ready; RSS $(rss) MB" >&2
 scenario() {
   local name=$1 conns=$2 peak=0 probes=0 failed=0 refused_before shed_before
   refused_before=$(metric 'dca_api_refused_connections_total{port="cmd"}'); shed_before=$(metric 'dca_api_shed_requests_total{port="cmd",reason="inflight"}')
-  DCA_TOKEN=$TOKEN wrk -t2 -c"$conns" -d"${RUN}s" --timeout 10s -s loadtests/wrk/tags-pod.lua https://127.0.0.1:17005 >"$WORK/$name.wrk" 2>&1 &
+  DCA_TOKEN=$TOKEN wrk -t2 -c"$conns" -d"${RUN}s" --timeout 10s --latency -s loadtests/wrk/tags-pod.lua https://127.0.0.1:17005 >"$WORK/$name.wrk" 2>&1 &
   local wrk_pid=$!
   while kill -0 "$wrk_pid" 2>/dev/null; do
     local now; now=$(rss); awk -v a="$now" -v b="$peak" 'BEGIN {exit !(a > b)}' && peak=$now

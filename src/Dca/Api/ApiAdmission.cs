@@ -27,6 +27,7 @@ internal sealed partial class ApiAdmission
     private long _shedInFlight;
     private long _shedRate;
     private long _lastWarning = long.MinValue;
+    private long _peak;
 
     public ApiAdmission(AdmissionSettings settings, string port, TimeProvider time, ILogger logger)
     {
@@ -62,6 +63,14 @@ internal sealed partial class ApiAdmission
             Warn(static (l, s, n) => Log.ConnectionsRefused(l, s._port, s._settings.MaxConnections, n), rejected);
             connection.Abort(new ConnectionAbortedException("connection limit reached"));
             return;
+        }
+        var open = Interlocked.Read(ref _open);
+        for (var peak = Interlocked.Read(ref _peak); open > peak; peak = Interlocked.Read(ref _peak))
+        {
+            if (Interlocked.CompareExchange(ref _peak, open, peak) == peak)
+            {
+                break;
+            }
         }
         try
         {
@@ -126,6 +135,12 @@ internal sealed partial class ApiAdmission
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    /// <summary>
+    /// The most connections open at once since the last call, which restarts the count from those open now: lets
+    /// <see cref="ServerLimits"/> see that a storm of connections has passed.
+    /// </summary>
+    public long TakePeakConnections() => Interlocked.Exchange(ref _peak, Interlocked.Read(ref _open));
 
     /// <summary>Writes the Prometheus families of this port.</summary>
     public void Collect(MetricsWriter writer)

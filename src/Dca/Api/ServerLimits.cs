@@ -8,8 +8,17 @@ namespace Dca.Api;
 /// admission control of the HTTPS ports (<see cref="ApiAdmission"/>): the node-agent API and, when
 /// enabled, the external metrics API each get their own connection and in-flight budget.
 /// </summary>
-internal sealed class ServerLimits
+internal sealed partial class ServerLimits : IDisposable
 {
+    /// <summary>How often the open connections are compared with their peak (<see cref="ReturnMemoryAfterStorms"/>).</summary>
+    public static readonly TimeSpan StormCheckPeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>A peak of at least this many connections, now down to a quarter, is a storm that has passed.</summary>
+    public const int StormConnections = 1_000;
+
+    private readonly ITimer _stormCheck;
+    private readonly ILogger _logger;
+
     /// <summary>
     /// Headers must arrive within 10 s of the connection being ready for a request (Kestrel's default is
     /// 30 s): a client trickling its headers holds a connection (~75 KB) and is cut off sooner. A node
@@ -26,6 +35,7 @@ internal sealed class ServerLimits
     public ServerLimits(DcaOptions options, TimeProvider time, ILoggerFactory loggers, MetricsRegistry metrics)
     {
         var logger = loggers.CreateLogger<ApiAdmission>();
+        _logger = loggers.CreateLogger<ServerLimits>();
         Command = new ApiAdmission(options.Admission, "cmd", time, logger);
         metrics.AddCollector(Command.Collect);
         if (options.ExternalMetrics.Enabled)
@@ -33,6 +43,35 @@ internal sealed class ServerLimits
             ExternalMetrics = new ApiAdmission(options.Admission, "external_metrics", time, logger);
             metrics.AddCollector(ExternalMetrics.Collect);
         }
+        _stormCheck = time.CreateTimer(_ => ReturnMemoryAfterStorms(), null, StormCheckPeriod, StormCheckPeriod);
+    }
+
+    /// <summary>
+    /// Each open TLS connection holds ~85 KB, most of it OpenSSL's, in native memory the allocator keeps once freed:
+    /// after 10,000 node agents reconnected at once and then went idle, the process kept ~850 MB. When the connections
+    /// open have fallen to a quarter of a peak of at least <see cref="StormConnections"/>, the heap is compacted and
+    /// free native memory returned (a few milliseconds, at most once per <see cref="StormCheckPeriod"/>).
+    /// </summary>
+    internal bool ReturnMemoryAfterStorms()
+    {
+        var peak = Math.Max(Command.TakePeakConnections(), ExternalMetrics?.TakePeakConnections() ?? 0);
+        var open = Command.OpenConnections + (ExternalMetrics?.OpenConnections ?? 0);
+        if (peak < StormConnections || open > peak / 4)
+        {
+            return false;
+        }
+        var before = Environment.WorkingSet;
+        Dca.Hosting.WorkingSetTrimmer.CompactAfterBurst();
+        Log.MemoryReturned(_logger, peak, open, (before - Environment.WorkingSet) / 1048576.0);
+        return true;
+    }
+
+    public void Dispose() => _stormCheck.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1210, LogLevel.Information, "{Peak} connections were open at once, {Open} now: returned {FreedMiB:F0} MiB of memory they held")]
+        public static partial void MemoryReturned(ILogger logger, long peak, long open, double freedMiB);
     }
 
     /// <summary>The node-agent API's admission (<c>DD_CLUSTER_AGENT_CMD_PORT</c>).</summary>
