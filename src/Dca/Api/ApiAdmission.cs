@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Connections.Features;
 namespace Dca.Api;
 
 /// <summary>
-/// Load shedding for one HTTPS port: a connection limit (checked before the TLS handshake), a limit on
-/// requests in flight (503) and a request rate per connection (429), both answered with
-/// <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory stays
+/// Load shedding for one HTTPS port: a connection limit (checked before the TLS handshake; past 90 % of it each
+/// request is answered 503 and its connection closed), a limit on requests in flight (503) and a request rate per
+/// connection (429), all answered with <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory stays
 /// bounded by the connection limit. An admitted request allocates nothing here.
 /// </summary>
 internal sealed partial class ApiAdmission
@@ -28,6 +28,8 @@ internal sealed partial class ApiAdmission
     private long _shedRate;
     private long _lastWarning = long.MinValue;
     private long _peak;
+    private long _shedConnections;
+    private readonly long _softConnections;
 
     public ApiAdmission(AdmissionSettings settings, string port, TimeProvider time, ILogger logger)
     {
@@ -35,6 +37,9 @@ internal sealed partial class ApiAdmission
         _port = port;
         _time = time;
         _logger = logger;
+        // Past 90 % of the connection limit each request is answered 503 and its connection closed (see Requests);
+        // a limit under 10 has no such margin.
+        _softConnections = settings.MaxConnections >= 10 ? settings.MaxConnections - (settings.MaxConnections / 10) : settings.MaxConnections;
         if (settings.RequestsPerConnectionPerSecond > 0)
         {
             // GCRA: one request every _interval timestamp ticks, up to a burst of twice the per-second rate.
@@ -97,6 +102,17 @@ internal sealed partial class ApiAdmission
             return Refuse(context, StatusCodes.Status429TooManyRequests, seconds,
                 $"too many requests on this connection (at most {_settings.RequestsPerConnectionPerSecond.ToString(CultureInfo.InvariantCulture)} per second); retry after {seconds} s");
         }
+        if (Interlocked.Read(ref _open) > _softConnections)
+        {
+            // Nearly full: tell this client when to come back (jittered) and close its connection, rather than let
+            // the next ones be cut off with no answer at the hard limit.
+            var shed = Interlocked.Increment(ref _shedConnections);
+            Warn(static (l, s, n) => Log.ConnectionsShed(l, s._port, s._softConnections, n), shed);
+            context.Response.Headers.Connection = "close";
+            var seconds = (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
+            return Refuse(context, StatusCodes.Status503ServiceUnavailable, seconds,
+                $"the cluster agent has {_softConnections} connections open; retry after {seconds} s");
+        }
         if (Interlocked.Increment(ref _inFlight) > _settings.MaxInFlight)
         {
             Interlocked.Decrement(ref _inFlight);
@@ -152,6 +168,7 @@ internal sealed partial class ApiAdmission
         writer.Counter("dca_api_shed_requests_total", "Requests refused to shed load: 503 (inflight) or 429 (connection_rate), with Retry-After.",
             ShedInFlight, port + ",reason=\"inflight\"");
         writer.Counter("dca_api_shed_requests_total", "", ShedRate, port + ",reason=\"connection_rate\"");
+        writer.Counter("dca_api_shed_requests_total", "", Interlocked.Read(ref _shedConnections), port + ",reason=\"connections\"");
     }
 
     /// <summary>GCRA on the connection's theoretical arrival time: lock-free, one long per connection.</summary>
@@ -212,6 +229,9 @@ internal sealed partial class ApiAdmission
     {
         [LoggerMessage(1200, LogLevel.Warning, "Port {Port}: {Limit} connections open (DCA_MAX_CONNECTIONS); new connections are closed at once ({Refused} so far)")]
         public static partial void ConnectionsRefused(ILogger logger, string port, int limit, long refused);
+
+        [LoggerMessage(1203, LogLevel.Warning, "Port {Port}: more than {Soft} connections open (90 % of DCA_MAX_CONNECTIONS); answering 503 with Retry-After and closing ({Shed} so far)")]
+        public static partial void ConnectionsShed(ILogger logger, string port, long soft, long shed);
 
         [LoggerMessage(1201, LogLevel.Warning, "Port {Port}: {Limit} requests in flight (DCA_MAX_INFLIGHT_REQUESTS); answering 503 with Retry-After ({Shed} so far)")]
         public static partial void InFlightShed(ILogger logger, string port, int limit, long shed);

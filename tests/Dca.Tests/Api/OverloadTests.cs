@@ -84,6 +84,34 @@ public sealed class OverloadTests
     }
 
     [Fact]
+    public async Task Connections_PastNinetyPercentOfTheLimit_Answered503WithRetryAfterAndClosed()
+    {
+        await using var agent = await AgentUnderTest.StartAsync(configure: o => o with { Admission = new AdmissionSettings { MaxConnections = 10 } }).WithTimeout();
+        await agent.WaitReadyAsync();
+        var clients = Enumerable.Range(0, 10).Select(_ => OneConnection(agent.Api.BaseAddress!)).ToList();
+        try
+        {
+            var answers = new List<HttpResponseMessage>();
+            foreach (var client in clients)
+            {
+                answers.Add(await client.GetAsync(new Uri("/version", UriKind.Relative)).WithTimeout());
+            }
+
+            Assert.All(answers.Take(9), a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+            var shed = answers[9];
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+            Assert.InRange(shed.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 5, 10);
+            Assert.True(shed.Headers.ConnectionClose, "the connection is closed");
+            Assert.Contains("connections open", await shed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Matches("dca_api_shed_requests_total\\{port=\"cmd\",reason=\"connections\"\\} 1", await Metrics(agent));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Requests_BeyondTheInFlightLimit_503WithJitteredRetryAfter_AndAdmittedAgainAfter()
     {
         var admission = new ApiAdmission(new AdmissionSettings { MaxInFlight = 1, RetryAfter = TimeSpan.FromSeconds(5) }, "cmd",
@@ -125,5 +153,6 @@ public sealed class OverloadTests
         }
         Assert.Contains("dca_api_shed_requests_total{port=\"external_metrics\",reason=\"inflight\"} 0", text.ToString(), StringComparison.Ordinal);
         Assert.Contains("dca_api_shed_requests_total{port=\"external_metrics\",reason=\"connection_rate\"} 0", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("dca_api_shed_requests_total{port=\"external_metrics\",reason=\"connections\"} 0", text.ToString(), StringComparison.Ordinal);
     }
 }
