@@ -182,7 +182,7 @@ internal sealed record DcaOptions
         "Seconds an idle keep-alive connection of the HTTPS ports stays open");
 
     public static readonly OptionDefinition MaxConnections = new("DCA_MAX_CONNECTIONS", null, "10000",
-        "Open connections per HTTPS port; past 90 % of it requests get 503 with Retry-After and their connection is closed, beyond it new connections are closed at once (each open TLS connection holds ~85 KB)");
+        "Open connections per HTTPS port; past 90 % of it requests get 503 with Retry-After, beyond it new connections are closed at once (each open TLS connection holds ~85 KB)");
 
     public static readonly OptionDefinition MaxInFlight = new("DCA_MAX_INFLIGHT_REQUESTS", null, "512",
         "Requests handled at once per HTTPS port; beyond it requests get 503 with Retry-After");

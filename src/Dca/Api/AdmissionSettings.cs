@@ -9,7 +9,7 @@ internal sealed record AdmissionSettings
 {
     /// <summary>
     /// <c>DCA_MAX_CONNECTIONS</c> (10,000): open connections per HTTPS port. Past 90 % of it each request is
-    /// answered 503 with <c>Retry-After</c> and its connection closed; a connection beyond it is closed at once,
+    /// answered 503 with <c>Retry-After</c>; a connection beyond it is closed at once,
     /// before its TLS handshake costs anything. 10,000 open TLS connections hold ~850 MB: raise it together with
     /// the memory limit.
     /// </summary>

@@ -7,7 +7,7 @@ namespace Dca.Api;
 
 /// <summary>
 /// Load shedding for one HTTPS port: a connection limit (checked before the TLS handshake; past 90 % of it each
-/// request is answered 503 and its connection closed), a limit on requests in flight (503) and a request rate per
+/// request is answered 503), a limit on requests in flight (503) and a request rate per
 /// connection (429), all answered with <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory stays
 /// bounded by the connection limit. An admitted request allocates nothing here.
 /// </summary>
@@ -37,7 +37,7 @@ internal sealed partial class ApiAdmission
         _port = port;
         _time = time;
         _logger = logger;
-        // Past 90 % of the connection limit each request is answered 503 and its connection closed (see Requests);
+        // Past 90 % of the connection limit each request is answered 503 (see Requests);
         // a limit under 10 has no such margin.
         _softConnections = settings.MaxConnections >= 10 ? settings.MaxConnections - (settings.MaxConnections / 10) : settings.MaxConnections;
         if (settings.RequestsPerConnectionPerSecond > 0)
@@ -104,11 +104,12 @@ internal sealed partial class ApiAdmission
         }
         if (Interlocked.Read(ref _open) > _softConnections)
         {
-            // Nearly full: tell this client when to come back (jittered) and close its connection, rather than let
-            // the next ones be cut off with no answer at the hard limit.
+            // Nearly full: tell this client when to come back (jittered) rather than let the next ones be cut off
+            // with no answer at the hard limit. The connection stays open: closing it made clients that ignore
+            // Retry-After reconnect at once, and a TLS handshake costs far more than this answer (the overload run:
+            // twice the CPU, /live failing). A client that waits leaves it idle, and the idle timeout closes it.
             var shed = Interlocked.Increment(ref _shedConnections);
             Warn(static (l, s, n) => Log.ConnectionsShed(l, s._port, s._softConnections, n), shed);
-            context.Response.Headers.Connection = "close";
             var seconds = (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
             return Refuse(context, StatusCodes.Status503ServiceUnavailable, seconds,
                 $"the cluster agent has {_softConnections} connections open; retry after {seconds} s");
@@ -230,7 +231,7 @@ internal sealed partial class ApiAdmission
         [LoggerMessage(1200, LogLevel.Warning, "Port {Port}: {Limit} connections open (DCA_MAX_CONNECTIONS); new connections are closed at once ({Refused} so far)")]
         public static partial void ConnectionsRefused(ILogger logger, string port, int limit, long refused);
 
-        [LoggerMessage(1203, LogLevel.Warning, "Port {Port}: more than {Soft} connections open (90 % of DCA_MAX_CONNECTIONS); answering 503 with Retry-After and closing ({Shed} so far)")]
+        [LoggerMessage(1203, LogLevel.Warning, "Port {Port}: more than {Soft} connections open (90 % of DCA_MAX_CONNECTIONS); answering 503 with Retry-After ({Shed} so far)")]
         public static partial void ConnectionsShed(ILogger logger, string port, long soft, long shed);
 
         [LoggerMessage(1201, LogLevel.Warning, "Port {Port}: {Limit} requests in flight (DCA_MAX_INFLIGHT_REQUESTS); answering 503 with Retry-After ({Shed} so far)")]
