@@ -7,9 +7,9 @@ namespace Dca.Api;
 
 /// <summary>
 /// Load shedding for one HTTPS port: a connection limit (checked before the TLS handshake; past 90 % of it each
-/// request is answered 503), a limit on requests in flight (503) and a request rate per
-/// connection (429), all answered with <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory stays
-/// bounded by the connection limit. An admitted request allocates nothing here.
+/// request is answered 503), a limit on requests in flight (503) and a request rate per connection (429), all
+/// answered with <c>Retry-After</c>. Nothing queues: a refusal costs less than the answer it replaces, and memory
+/// stays bounded by the connection limit. An admitted request allocates nothing here.
 /// </summary>
 internal sealed partial class ApiAdmission
 {
@@ -61,7 +61,8 @@ internal sealed partial class ApiAdmission
     /// <summary>Connection middleware: put it before <c>UseHttps</c> so a refused connection costs no handshake.</summary>
     public ConnectionDelegate Connections(ConnectionDelegate next) => async connection =>
     {
-        if (Interlocked.Increment(ref _open) > _settings.MaxConnections)
+        var open = Interlocked.Increment(ref _open);
+        if (open > _settings.MaxConnections)
         {
             Interlocked.Decrement(ref _open);
             var rejected = Interlocked.Increment(ref _rejectedConnections);
@@ -69,7 +70,6 @@ internal sealed partial class ApiAdmission
             connection.Abort(new ConnectionAbortedException("connection limit reached"));
             return;
         }
-        var open = Interlocked.Read(ref _open);
         for (var peak = Interlocked.Read(ref _peak); open > peak; peak = Interlocked.Read(ref _peak))
         {
             if (Interlocked.CompareExchange(ref _peak, open, peak) == peak)
@@ -110,7 +110,7 @@ internal sealed partial class ApiAdmission
             // twice the CPU, /live failing). A client that waits leaves it idle, and the idle timeout closes it.
             var shed = Interlocked.Increment(ref _shedConnections);
             Warn(static (l, s, n) => Log.ConnectionsShed(l, s._port, s._softConnections, n), shed);
-            var seconds = (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
+            var seconds = JitteredRetryAfter();
             return Refuse(context, StatusCodes.Status503ServiceUnavailable, seconds,
                 $"the cluster agent has {_softConnections} connections open; retry after {seconds} s");
         }
@@ -119,7 +119,7 @@ internal sealed partial class ApiAdmission
             Interlocked.Decrement(ref _inFlight);
             var shed = Interlocked.Increment(ref _shedInFlight);
             Warn(static (l, s, n) => Log.InFlightShed(l, s._port, s._settings.MaxInFlight, n), shed);
-            var seconds = (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
+            var seconds = JitteredRetryAfter();
             return Refuse(context, StatusCodes.Status503ServiceUnavailable, seconds,
                 $"the cluster agent is overloaded ({_settings.MaxInFlight} requests in flight); retry after {seconds} s");
         }
@@ -197,6 +197,9 @@ internal sealed partial class ApiAdmission
         }
     }
 
+    /// <summary>The 503's Retry-After: the configured seconds plus a random 0-100 %, so refused clients come back spread out.</summary>
+    private int JitteredRetryAfter() => (int)Math.Ceiling(_settings.RetryAfter.TotalSeconds * (1 + Random.Shared.NextDouble()));
+
     private static Task Refuse(HttpContext context, int status, int retryAfterSeconds, string reason)
     {
         var response = context.Response;
@@ -206,7 +209,7 @@ internal sealed partial class ApiAdmission
         return response.WriteAsync(reason + "\n", context.RequestAborted);
     }
 
-    /// <summary>At most one warning per reason every 10 s: shedding must not flood the logs it is saving.</summary>
+    /// <summary>At most one shedding warning per port every 10 s (each carries its count so far): shedding must not flood the logs it is saving.</summary>
     private void Warn(Action<ILogger, ApiAdmission, long> log, long count)
     {
         var now = _time.GetTimestamp();
