@@ -67,7 +67,7 @@ internal sealed class ListedCluster
                 var json = ServiceJson.Slice(endpoints.App, slice.Name, slice.Uid, rv++, slice.Created, [.. slice.Endpoints]);
                 var parsed = JsonSerializer.Deserialize(json, Resources.EndpointSlices.ItemType)!;
                 var members = EndpointMembers.FromSlice(parsed, ignoreReadiness: false);
-                cluster.Endpoints.Set(members.Metadata.Key, members);
+                cluster.Endpoints.Set(members.Key, members);
             }
         }
         return cluster;
@@ -90,7 +90,7 @@ internal sealed class ListedCluster
         {
             if (diff.Compute(null, members) is { } d)
             {
-                changes.Add(new MetadataChange.EndpointsChanged(members.Metadata.Key, d.Referenced, d.Unreferenced, d.Dirty));
+                changes.Add(new MetadataChange.EndpointsChanged(members.Key, d.Referenced, d.Unreferenced, d.Dirty));
             }
         }
         changes.AddRange(Informers.Select(i => new MetadataChange.Synced(i)));
@@ -107,7 +107,7 @@ internal sealed class ListedCluster
     {
         var dirty = new HashSet<string>(StringComparer.Ordinal);
         var changes = new List<MetadataChange>();
-        foreach (var members in Endpoints.Items.OrderBy(m => m.Metadata.Key, StringComparer.Ordinal))
+        foreach (var members in Endpoints.Items.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
             if (changes.Count == nodes)
             {
@@ -117,7 +117,7 @@ internal sealed class ListedCluster
             if (referenced.FirstOrDefault(n => !dirty.Contains(n)) is { } node)
             {
                 dirty.Add(node);
-                changes.Add(new MetadataChange.EndpointsChanged(members.Metadata.Key, referenced, [], [node]));
+                changes.Add(new MetadataChange.EndpointsChanged(members.Key, referenced, [], [node]));
             }
         }
         return changes.Count == nodes ? [.. changes] : throw new InvalidOperationException($"only {changes.Count} slices to dirty {nodes} nodes");

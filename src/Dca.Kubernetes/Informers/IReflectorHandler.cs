@@ -1,12 +1,10 @@
-using Dca.Kubernetes.Models;
-
 namespace Dca.Kubernetes.Informers;
 
 /// <summary>
 /// Receives a reflector's changes on its loop, after the store has been updated. Each object change
 /// is reported once: a relist reports only the difference from what the store held.
 /// </summary>
-public interface IReflectorHandler<in T> where T : class, IKubernetesObject
+public interface IReflectorHandler<in T> where T : class, IStoredObject
 {
     void OnAdded(T item);
 

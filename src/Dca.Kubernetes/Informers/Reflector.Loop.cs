@@ -29,30 +29,23 @@ public partial class Reflector<T, TStored>
         foreach (var listed in items)
         {
             var item = Convert(listed);
-            var key = item.Metadata.Key;
+            var key = item.Key;
             seen.Add(key);
-            var previous = Store.Get(key);
-            if (previous is null)
+            switch (Put(key, item))
             {
-                Store.Set(key, item);
-                added++;
-                _handler?.OnAdded(item);
-            }
-            else if (previous.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
-            {
-                Store.Set(key, item);
-                updated++;
-                _handler?.OnUpdated(previous, item);
+                case StoreOutcome.Added:
+                    added++;
+                    break;
+                case StoreOutcome.Updated:
+                    updated++;
+                    break;
             }
         }
-        foreach (var key in Store.Keys.Where(k => !seen.Contains(k)).ToList())
+        Store.RetainOnly(seen, gone =>
         {
-            if (Store.Remove(key, out var gone) && gone is not null)
-            {
-                deleted++;
-                _handler?.OnDeleted(gone);
-            }
-        }
+            deleted++;
+            _handler?.OnDeleted(gone);
+        });
         Volatile.Write(ref _resourceVersion, resourceVersion);
         HasSynced = true;
         Succeeded();
@@ -108,25 +101,14 @@ public partial class Reflector<T, TStored>
     /// <summary>Applies one event; a replayed event the store already reflects is not reported again.</summary>
     private void Apply(WatchEventType type, TStored item)
     {
-        var key = item.Metadata.Key;
         switch (type)
         {
             case WatchEventType.Added:
             case WatchEventType.Modified:
-                var previous = Store.Get(key);
-                if (previous is null)
-                {
-                    Store.Set(key, item);
-                    _handler?.OnAdded(item);
-                }
-                else if (previous.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
-                {
-                    Store.Set(key, item);
-                    _handler?.OnUpdated(previous, item);
-                }
+                Put(item.Key, item);
                 break;
             case WatchEventType.Deleted:
-                if (Store.Remove(key, out var gone) && gone is not null)
+                if (Store.Remove(item.Key, out var gone))
                 {
                     _handler?.OnDeleted(gone);
                 }
@@ -135,5 +117,31 @@ public partial class Reflector<T, TStored>
             default:
                 break;
         }
+    }
+
+    private enum StoreOutcome
+    {
+        Unchanged,
+        Added,
+        Updated,
+    }
+
+    /// <summary>Stores an added or modified object and reports it, unless the store holds that version already.</summary>
+    private StoreOutcome Put(string key, TStored item)
+    {
+        var previous = Store.Get(key);
+        if (previous is null)
+        {
+            Store.Set(key, item);
+            _handler?.OnAdded(item);
+            return StoreOutcome.Added;
+        }
+        if (previous.Version != item.Version)
+        {
+            Store.Set(key, item);
+            _handler?.OnUpdated(previous, item);
+            return StoreOutcome.Updated;
+        }
+        return StoreOutcome.Unchanged;
     }
 }

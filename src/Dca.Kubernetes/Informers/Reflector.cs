@@ -16,7 +16,7 @@ namespace Dca.Kubernetes.Informers;
 /// </summary>
 public partial class Reflector<T, TStored> : IReflector
     where T : class, IKubernetesObject
-    where TStored : class, IKubernetesObject
+    where TStored : class, IStoredObject
 {
     private readonly KubernetesClient _client;
     private readonly ResourceKind<T> _kind;
@@ -33,8 +33,11 @@ public partial class Reflector<T, TStored> : IReflector
     private volatile ReflectorState _state = ReflectorState.Starting;
     private volatile string? _lastError;
 
-    /// <summary>Creates a reflector; pass <c>store</c> when others must hold the store before the reflector exists.</summary>
-    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<TStored>? handler, ILoggerFactory loggerFactory, ObjectStore<TStored>? store = null)
+    /// <summary>
+    /// Creates a reflector; pass <c>store</c> when others must hold the store before the reflector exists,
+    /// or to keep less than the objects (<see cref="VersionIndex"/>).
+    /// </summary>
+    public Reflector(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<TStored>? handler, ILoggerFactory loggerFactory, IReflectorStore<TStored>? store = null)
     {
         Store = store ?? new ObjectStore<TStored>();
         _client = client;
@@ -46,7 +49,7 @@ public partial class Reflector<T, TStored> : IReflector
         _lastSuccess = _time.GetTimestamp();
     }
 
-    public ObjectStore<TStored> Store { get; }
+    public IReflectorStore<TStored> Store { get; }
 
     /// <summary>
     /// Applied to every object before it is stored or reported (client-go's transform): drop what the
@@ -191,7 +194,10 @@ public enum ReflectorState
     Dead,
 }
 
-/// <summary>A <see cref="Reflector{T, TStored}"/> that stores objects as they arrive (optionally trimmed by <c>Transform</c>).</summary>
+/// <summary>A <see cref="Reflector{T, TStored}"/> that keeps objects as they arrive (optionally trimmed by <c>Transform</c>) in an <see cref="ObjectStore{T}"/>.</summary>
 public sealed class Reflector<T>(KubernetesClient client, ResourceKind<T> kind, ReflectorOptions options, IReflectorHandler<T>? handler, ILoggerFactory loggerFactory, ObjectStore<T>? store = null)
-    : Reflector<T, T>(client, kind, options, handler, loggerFactory, store)
-    where T : class, IKubernetesObject;
+    : Reflector<T, T>(client, kind, options, handler, loggerFactory, store ?? new ObjectStore<T>())
+    where T : class, IKubernetesObject
+{
+    public new ObjectStore<T> Store => (ObjectStore<T>)base.Store;
+}

@@ -66,10 +66,14 @@ public sealed class OwnerReference
     public bool? Controller { get; set; }
 }
 
-/// <summary>Every Kubernetes object the client handles has metadata.</summary>
-public interface IKubernetesObject
+/// <summary>Every Kubernetes object the client handles has metadata; a reflector can store it as it is.</summary>
+public interface IKubernetesObject : Informers.IStoredObject
 {
     ObjectMeta Metadata { get; set; }
+
+    string Informers.IStoredObject.Key => Metadata.Key;
+
+    ulong Informers.IStoredObject.Version => Informers.StoredVersion.Of(Metadata.ResourceVersion);
 }
 
 /// <summary>

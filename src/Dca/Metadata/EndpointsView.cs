@@ -1,4 +1,5 @@
 using System.Text;
+using Dca.Kubernetes.Informers;
 using Dca.Kubernetes.Models;
 
 namespace Dca.Metadata;
@@ -11,27 +12,42 @@ internal readonly record struct NodeMembership(string Node, Membership Membershi
 
 /// <summary>
 /// What the metadata service keeps of one endpoints object, an EndpointSlice (discovery.k8s.io/v1, the
-/// default) or a core/v1 Endpoints: the service and the counted endpoints, packed. Counted means the
-/// target is a Pod with a node and, unless readiness is ignored
+/// default) or a core/v1 Endpoints: its key and version, the service and the counted endpoints, packed.
+/// Counted means the target is a Pod with a node and, unless readiness is ignored
 /// (<c>DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS</c>), the endpoint is ready, as in Datadog's
 /// metadata controller. A 5,000-node cluster has ~135,000 endpoints: packed, one costs a node and a
 /// namespace reference (both interned) plus its pod name in UTF-8, ~50 bytes instead of ~140 for the
-/// parsed slice.
+/// parsed slice; and no <see cref="ObjectMeta"/> is kept (a cluster of 100,000 one-endpoint services
+/// keeps ~250 bytes a slice, its key and store entry included, less than half what a slim ObjectMeta-based copy cost).
 /// </summary>
-internal sealed class EndpointMembers : IKubernetesObject
+internal sealed class EndpointMembers : IStoredObject
 {
-    private readonly string[] _nodes;
-    private readonly string[] _namespaces;
+    // The first entry's node and namespace in fields and the others' in one array (node at 2i, namespace
+    // at 2i + 1 for entry i + 1): most slices have one or a few endpoints, and an array costs 24 bytes
+    // before its first element.
+    private readonly string? _node0;
+    private readonly string? _namespace0;
+    private readonly string[]? _places;
     private readonly byte[] _names;
-    private readonly int[] _nameEnds;
+    // Where each pod name ends in _names; null for a single entry (its name is all of _names).
+    private readonly int[]? _nameEnds;
 
-    private EndpointMembers(ObjectMeta metadata, string service, List<(string Node, string Namespace, string Pod)> members)
+    private EndpointMembers(string key, ulong version, string service, List<(string Node, string Namespace, string Pod)> members)
     {
-        Metadata = metadata;
+        Key = key;
+        Version = version;
         Service = service;
-        _nodes = new string[members.Count];
-        _namespaces = new string[members.Count];
-        _nameEnds = new int[members.Count];
+        if (members.Count == 0)
+        {
+            _names = [];
+            return;
+        }
+        (_node0, _namespace0, _) = members[0];
+        if (members.Count > 1)
+        {
+            _places = new string[(members.Count - 1) * 2];
+            _nameEnds = new int[members.Count];
+        }
         var length = 0;
         foreach (var member in members)
         {
@@ -41,31 +57,42 @@ internal sealed class EndpointMembers : IKubernetesObject
         var end = 0;
         for (var i = 0; i < members.Count; i++)
         {
-            (_nodes[i], _namespaces[i], var pod) = members[i];
+            var (node, ns, pod) = members[i];
+            if (i > 0)
+            {
+                _places![2 * (i - 1)] = node;
+                _places[2 * (i - 1) + 1] = ns;
+            }
             end += Encoding.UTF8.GetBytes(pod, _names.AsSpan(end));
-            _nameEnds[i] = end;
+            _nameEnds?[i] = end;
         }
     }
 
-    /// <summary>Name, namespace and resourceVersion only.</summary>
-    public ObjectMeta Metadata { get; set; }
+    /// <summary><c>namespace/name</c> of the slice or Endpoints.</summary>
+    public string Key { get; }
+
+    public ulong Version { get; }
 
     /// <summary>The service the endpoints belong to.</summary>
     public string Service { get; }
 
-    public int Count => _nodes.Length;
+    public int Count => _node0 is null ? 0 : 1 + (_places?.Length ?? 0) / 2;
 
-    public string NodeAt(int i) => _nodes[i];
+    public string NodeAt(int i) => i == 0 ? _node0! : _places![2 * (i - 1)];
 
     /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
-    public Membership MembershipAt(int i) => new(_namespaces[i], Encoding.UTF8.GetString(PodNameAt(i)), Service);
+    public Membership MembershipAt(int i) => new(NamespaceAt(i), Encoding.UTF8.GetString(PodNameAt(i)), Service);
 
     /// <summary>The namespace of entry <paramref name="i"/>.</summary>
-    public string NamespaceAt(int i) => _namespaces[i];
+    public string NamespaceAt(int i) => i == 0 ? _namespace0! : _places![2 * (i - 1) + 1];
 
     /// <summary>The pod name of entry <paramref name="i"/>, UTF-8, without decoding it.</summary>
     public ReadOnlySpan<byte> PodNameAt(int i)
     {
+        if (_nameEnds is null)
+        {
+            return _names;
+        }
         var start = i == 0 ? 0 : _nameEnds[i - 1];
         return _names.AsSpan(start, _nameEnds[i] - start);
     }
@@ -75,7 +102,7 @@ internal sealed class EndpointMembers : IKubernetesObject
     {
         for (var i = 0; i < (members?.Count ?? 0); i++)
         {
-            yield return new NodeMembership(members!._nodes[i], members.MembershipAt(i));
+            yield return new NodeMembership(members!.NodeAt(i), members.MembershipAt(i));
         }
     }
 
@@ -96,7 +123,7 @@ internal sealed class EndpointMembers : IKubernetesObject
                 }
             }
         }
-        return new EndpointMembers(Slim(slice.Metadata), service ?? "", members);
+        return new EndpointMembers(slice.Metadata.Key, StoredVersion.Of(slice.Metadata.ResourceVersion), service ?? "", members);
     }
 
     /// <summary>Packs a core/v1 Endpoints (its service has its name); not-ready addresses count only when readiness is ignored.</summary>
@@ -112,7 +139,7 @@ internal sealed class EndpointMembers : IKubernetesObject
                 Add(subset.NotReadyAddresses);
             }
         }
-        return new EndpointMembers(Slim(endpoints.Metadata), endpoints.Metadata.Name, members);
+        return new EndpointMembers(endpoints.Metadata.Key, StoredVersion.Of(endpoints.Metadata.ResourceVersion), endpoints.Metadata.Name, members);
 
         void Add(IEnumerable<EndpointAddress>? addresses)
         {
@@ -125,9 +152,6 @@ internal sealed class EndpointMembers : IKubernetesObject
             }
         }
     }
-
-    private static ObjectMeta Slim(ObjectMeta metadata) =>
-        new() { Name = metadata.Name, Namespace = metadata.Namespace, ResourceVersion = metadata.ResourceVersion };
 }
 
 /// <summary>Reads pod → service memberships out of the current endpoints objects, for the snapshot writer.</summary>

@@ -53,11 +53,11 @@ internal sealed class EndpointsHandler(SnapshotBuilder builder, string informer)
 {
     private readonly MembershipDiff _diff = new();
 
-    public void OnAdded(EndpointMembers item) => Post(item.Metadata.Key, null, item);
+    public void OnAdded(EndpointMembers item) => Post(item.Key, null, item);
 
-    public void OnUpdated(EndpointMembers previous, EndpointMembers current) => Post(current.Metadata.Key, previous, current);
+    public void OnUpdated(EndpointMembers previous, EndpointMembers current) => Post(current.Key, previous, current);
 
-    public void OnDeleted(EndpointMembers item) => Post(item.Metadata.Key, item, null);
+    public void OnDeleted(EndpointMembers item) => Post(item.Key, item, null);
 
     public void OnSynced() => builder.Post(new MetadataChange.Synced(informer));
 
@@ -72,7 +72,7 @@ internal sealed class EndpointsHandler(SnapshotBuilder builder, string informer)
 
 /// <summary>A handler that only reports the first sync (services: counted, not served).</summary>
 internal sealed class SyncOnlyHandler<T>(SnapshotBuilder builder, string informer) : IReflectorHandler<T>
-    where T : class, IKubernetesObject
+    where T : class, IStoredObject
 {
     public void OnAdded(T item)
     {

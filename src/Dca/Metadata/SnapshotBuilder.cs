@@ -181,7 +181,7 @@ internal sealed partial class SnapshotBuilder
         if (!nodesChanged && !namespacesChanged && synced == previous.Synced)
         {
             // Nothing visible changed (e.g. a slice update that moved no pod): nothing to wait for.
-            _pendingSince.Clear();
+            ForgetPending();
             return;
         }
         var snapshot = new ClusterSnapshot(
@@ -200,7 +200,7 @@ internal sealed partial class SnapshotBuilder
                 VisibilityDelay.Record(published - postedAt);
             }
         }
-        _pendingSince.Clear();
+        ForgetPending();
         Interlocked.Exchange(ref _lastBuildTicks, clock.Elapsed.Ticks);
         Interlocked.Increment(ref _builds);
         Interlocked.Add(ref _bodiesSerialized, serialized);
@@ -208,6 +208,16 @@ internal sealed partial class SnapshotBuilder
         {
             Log.FirstSnapshot(_logger, snapshot.Nodes.Count, snapshot.Namespaces.Count, snapshot.Nodes.Values.Sum(n => n.PodCount), clock.Elapsed.TotalMilliseconds);
             _afterFirstSync?.Invoke();
+        }
+    }
+
+    private void ForgetPending()
+    {
+        _pendingSince.Clear();
+        // The first lists queue a change per object (100,000 slices: 800 KB of timestamps); keep what churn needs.
+        if (_pendingSince.Capacity > 4096)
+        {
+            _pendingSince.Capacity = 4096;
         }
     }
 

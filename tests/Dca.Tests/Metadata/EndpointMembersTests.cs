@@ -33,9 +33,8 @@ public class EndpointMembersTests
         Assert.Equal(
             [new("n1", new("shop", "web-1", "web")), new("n1", new("other-ns", "web-2", "web"))],
             EndpointMembers.Members(members).ToArray());
-        Assert.Equal("shop/web-abc", members.Metadata.Key);
-        Assert.Equal("42", members.Metadata.ResourceVersion);
-        Assert.Null(members.Metadata.Annotations);
+        Assert.Equal("shop/web-abc", members.Key);
+        Assert.Equal(42UL, members.Version);
     }
 
     [Fact]
