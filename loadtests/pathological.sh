@@ -4,18 +4,19 @@
 # 5,000 pods on one node and 100,000 services, against the metadata budgets (issue 4) scaled linearly.
 #   loadtests/pathological.sh            (DCA_NATIVE_DIR or artifacts/native; DCA_NO_APPEND=1 only prints)
 # For each case it starts native dca-sim --profile small and dca (ports 19005/19556/19000), records dca's RSS
-# and /metrics as the baseline, creates the objects through the simulator's API (curl for single objects;
+# and /metrics as the baseline (the median of FRESH_STARTS fresh starts, 3), creates the objects through the simulator's API (curl for single objects;
 # `benchmarks/Dca.Benchmarks sim-objects` for bulk: POSTs over keep-alive connections, with the EndpointSlices
 # the simulator does not generate), waits until dca's answers show them, then measures RSS and heap deltas,
 # answer sizes and latency (wrk, keep-alive HTTPS, 4 connections, LAT_SECONDS each), the time until visible,
 # and stops both. Knobs: ANNOTATION_KB (250), LABELS (10000), CROWD_SERVICES x CROWD_PER_SERVICE (50 x 100 pods
-# on one node), SERVICES (100000) over SERVICE_NAMESPACES (100) and SERVICE_NODES (1000), LAT_SECONDS (5).
+# on one node), SERVICES (100000) over SERVICE_NAMESPACES (100) and SERVICE_NODES (1000), LAT_SECONDS (5),
+# FRESH_STARTS (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${DCA_NATIVE_DIR:-artifacts/native}
 ANNOTATION_KB=${ANNOTATION_KB:-250} LABELS=${LABELS:-10000} LAT_SECONDS=${LAT_SECONDS:-5}
 CROWD_SERVICES=${CROWD_SERVICES:-50} CROWD_PER_SERVICE=${CROWD_PER_SERVICE:-100}
-SERVICES=${SERVICES:-100000} SERVICE_NAMESPACES=${SERVICE_NAMESPACES:-100} SERVICE_NODES=${SERVICE_NODES:-1000}
+FRESH_STARTS=${FRESH_STARTS:-3} SERVICES=${SERVICES:-100000} SERVICE_NAMESPACES=${SERVICE_NAMESPACES:-100} SERVICE_NODES=${SERVICE_NODES:-1000}
 for tool in wrk curl kubectl python3; do command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }; done
 WORK=$(mktemp -d)
 TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -35,12 +36,11 @@ start_pair() {
   "$BIN/dca-sim" --profile small --kubeconfig-out "$WORK/kubeconfig" >"$WORK/sim.log" 2>&1 & pids+=($!)
   until grep -q "dca-sim ready" "$WORK/sim.log"; do sleep 0.1; done
   dca_env=("$@")
-  start_dca
-  base_ready=$ready_ms
+  fresh_starts
+  base_ready=$fresh_ready base_rss=$fresh_rss base_heap=$fresh_heap
   SIM_URL=$(kubectl --kubeconfig "$WORK/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
   SIM_TOKEN=$(kubectl --kubeconfig "$WORK/kubeconfig" config view --raw -o jsonpath='{.users[0].user.token}')
   NODE=$(kubectl --kubeconfig "$WORK/kubeconfig" get nodes -o jsonpath='{.items[0].metadata.name}')
-  base_rss=$(rss) base_heap=$(metric dca_gc_heap_size_bytes)
   floor=$(latency "/api/v1/tags/node/$NODE")
 }
 # start_dca: dca with the case's environment; ready_ms is the time from its start to /ready; then 3 s for the
@@ -53,12 +53,25 @@ start_dca() {
   ready_ms=$(( $(now_ms) - t0 ))
   sleep 3
 }
-# restart_dca: a fresh dca on the pathological cluster: prints "/ready N ms; after sync RSS a MB (+d), heap h MB (+d)"
-# against the fresh dca of the unchanged cluster (the baseline); sets restart_delta (RSS MB).
+# fresh_starts: FRESH_STARTS (3) fresh dca starts in turn (the last keeps running); sets fresh_rss, fresh_heap and
+# fresh_ready to their medians: one start's RSS varies by about a megabyte, the size of the smallest budgets.
+fresh_starts() {
+  local rs=() hs=() ts=() i
+  for ((i = 0; i < FRESH_STARTS; i++)); do
+    [ "$i" -gt 0 ] && { kill "$dca"; wait "$dca" 2>/dev/null || true; }
+    start_dca
+    rs+=("$(rss)") hs+=("$(metric dca_gc_heap_size_bytes)") ts+=("$ready_ms")
+  done
+  fresh_rss=$(median "${rs[@]}") fresh_heap=$(median "${hs[@]}") fresh_ready=$(median "${ts[@]}")
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+# restart_dca: fresh dcas on the pathological cluster: prints "/ready N ms; after sync RSS a MB (+d), heap h MB (+d)"
+# (medians of FRESH_STARTS) against those of the unchanged cluster (the baseline); sets restart_delta (RSS MB).
 restart_dca() {
   kill "$dca"; wait "$dca" 2>/dev/null || true
-  start_dca
-  local r h; r=$(rss); h=$(metric dca_gc_heap_size_bytes)
+  fresh_starts
+  local r=$fresh_rss h=$fresh_heap
+  ready_ms=$fresh_ready
   restart_delta=$(awk -v r0="$base_rss" -v r="$r" 'BEGIN {printf "%.1f", r - r0}')
   restart_text=$(awk -v t="$ready_ms" -v t0="$base_ready" -v r0="$base_rss" -v r="$r" -v h0="$base_heap" -v h="$h" \
     'BEGIN {printf "fresh dca: /ready %d ms (unchanged cluster %d ms), after sync RSS %.1f MB (%+.1f), heap %.1f MB (%+.1f)", t, t0, r, r - r0, h / 1048576, (h - h0) / 1048576}')
@@ -258,7 +271,7 @@ done
 {
   echo "### \`loadtests/pathological.sh\` — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r); $(cat "$BIN/FRAMEWORK" 2>/dev/null || echo ?) native binaries; a fresh dca-sim --profile small (5 nodes, 100 pods, 10 services) and dca per case, generator and latency client (wrk, 4 keep-alive HTTPS connections, ${LAT_SECONDS} s per route) on the same cores. Baselines are dca's RSS (VmRSS) and managed heap (\`dca_gc_heap_size_bytes\`, as of the last collection) 3 s after /ready; deltas 2–3 s after the objects are visible, and again after the latency runs. Latency is wrk's p50 / p99."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r); $(cat "$BIN/FRAMEWORK" 2>/dev/null || echo ?) native binaries; a fresh dca-sim --profile small (5 nodes, 100 pods, 10 services) and dca per case, generator and latency client (wrk, 4 keep-alive HTTPS connections, ${LAT_SECONDS} s per route) on the same cores. Baselines are dca's RSS (VmRSS) and managed heap (\`dca_gc_heap_size_bytes\`, as of the last collection) 3 s after /ready, the median of ${FRESH_STARTS} fresh starts; \"fresh dca\" figures are likewise medians of ${FRESH_STARTS} fresh starts on the pathological cluster; live deltas 2–3 s after the objects are visible, and again after the latency runs. Latency is wrk's p50 / p99."
   echo
   echo "| case | figures | budget (5k metadata budgets scaled linearly) | met? |"
   echo "|---|---|---|---|"

@@ -1,4 +1,7 @@
 using System.Globalization;
+#if NET10_0_OR_GREATER
+using System.IO.Pipelines;
+#endif
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -154,6 +157,9 @@ public sealed partial class KubernetesClient
         return await ReadAsync(response, kind.ItemType, verb, Describe(kind, item.Metadata.Namespace, item.Metadata.Name), _options.MaxObjectBytes, cancellationToken);
     }
 
+    /// <summary>The segment size answers are read in (<see cref="ReadAsync"/>), as the serializer's own first buffer.</summary>
+    private const int BodySegmentBytes = 16 * 1024;
+
     private static HttpRequestMessage Request(HttpMethod method, string path, string accept)
     {
         var request = new HttpRequestMessage(method, path);
@@ -172,8 +178,23 @@ public sealed partial class KubernetesClient
         try
         {
             await using var stream = new LengthLimitedStream(await response.Content.ReadAsStreamAsync(linked.Token), maxBytes);
+#if NET10_0_OR_GREATER
+            // Through a pipe whose large segments are not pooled: to hold one long value the serializer
+            // asks for ever larger buffers, which the shared pool would keep (see AnswerMemoryPool).
+            var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(AnswerMemoryPool.Instance, BodySegmentBytes, BodySegmentBytes / 4, leaveOpen: true));
+            try
+            {
+                return await JsonSerializer.DeserializeAsync(pipe, type, linked.Token)
+                    ?? throw new JsonException("the answer is null");
+            }
+            finally
+            {
+                await pipe.CompleteAsync();
+            }
+#else
             return await JsonSerializer.DeserializeAsync(stream, type, linked.Token)
                 ?? throw new JsonException("the answer is null");
+#endif
         }
         catch (JsonException ex)
         {

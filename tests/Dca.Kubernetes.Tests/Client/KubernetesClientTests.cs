@@ -100,6 +100,28 @@ public class KubernetesClientTests
         Assert.Equal("a", list.Items![0].Metadata.Labels!["zone"]);
     }
 
+    [Fact]
+    public async Task ListPage_ValuesLongerThanTheReadSegments_AreReadWhole()
+    {
+        // A 1 MiB annotation and a long label, with escapes, spread over a page of small objects: the body
+        // is read in 16 KiB segments and the long values in unpooled buffers (AnswerMemoryPool).
+        var blob = string.Concat(Enumerable.Repeat("0123456789\\\"abcdef", 1024 * 1024 / 16));
+        var items = string.Join(",", Enumerable.Range(0, 200).Select(i => i == 100
+            ? $$$$"""{"metadata":{"name":"n{{{{i}}}}","labels":{"zone":"{{{{new string('z', 63)}}}}"},"annotations":{"example.com/blob":"{{{{blob}}}}"}}}"""
+            : $$$$"""{"metadata":{"name":"n{{{{i}}}}","labels":{"zone":"a"}}}"""));
+        await using var server = await FakeApiServer.StartAsync();
+        server.EnqueueList(ctx => Respond(ctx, 200, $$"""{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"3"},"items":[{{items}}]}"""));
+        using var client = server.Client();
+
+        var list = await client.ListPageAsync(Resources.NodeMetadata, new ListOptions(), CancellationToken.None).WithTimeout();
+
+        Assert.Equal(200, list.Items!.Count);
+        var annotated = list.Items[100].Metadata;
+        Assert.Equal(blob.Replace("\\\"", "\"", StringComparison.Ordinal), annotated.Annotations!["example.com/blob"]);
+        Assert.Equal(new string('z', 63), annotated.Labels!["zone"]);
+        Assert.Equal("n199", list.Items[199].Metadata.Name);
+    }
+
     private sealed class RotatingCredentials : ICredentialSource
     {
         private int _generation = 1;
