@@ -23,6 +23,19 @@ internal sealed partial class FrontProxyAuthenticator(KubernetesClient client, E
     /// <summary>Why requests are refused now (null once the CA has been read).</summary>
     public string? Problem => _trust is null ? _lastError : null;
 
+    /// <summary>
+    /// The user and groups the front proxy asserts, as kube-apiserver's request-header authenticator reads them: the
+    /// user is the first value of the first user header that has a non-empty one (a repeated header does not join
+    /// two users into one), the groups every non-empty value of every group header, each line one group (the
+    /// aggregator sends a line per group; a comma is part of a name).
+    /// </summary>
+    internal static (string? User, List<string> Groups) FromHeaders(IHeaderDictionary headers, IEnumerable<string> userHeaders, IEnumerable<string> groupHeaders)
+    {
+        var user = userHeaders.Select(h => headers[h].FirstOrDefault() ?? "").FirstOrDefault(v => v.Length > 0);
+        var groups = groupHeaders.SelectMany(h => headers[h]).Where(g => !string.IsNullOrEmpty(g)).Select(g => g!).ToList();
+        return (user, groups);
+    }
+
     /// <summary>Who the request is from, or why it is refused.</summary>
     public (string? User, IReadOnlyList<string> Groups, string? Refusal) Authenticate(HttpContext context)
     {
@@ -53,13 +66,8 @@ internal sealed partial class FrontProxyAuthenticator(KubernetesClient client, E
         {
             return (null, [], $"the client certificate's name {name} is not among requestheader-allowed-names");
         }
-        var user = trust.UserHeaders.Select(h => context.Request.Headers[h].ToString()).FirstOrDefault(v => v.Length > 0);
-        if (user is null)
-        {
-            return (null, [], $"no user in {string.Join(" or ", trust.UserHeaders)}");
-        }
-        var groups = trust.GroupHeaders.SelectMany(h => context.Request.Headers[h].SelectMany(v => (v ?? "").Split(','))).Select(g => g.Trim()).Where(g => g.Length > 0).ToList();
-        return (user, groups, null);
+        var (user, groups) = FromHeaders(context.Request.Headers, trust.UserHeaders, trust.GroupHeaders);
+        return user is null ? (null, [], $"no user in {string.Join(" or ", trust.UserHeaders)}") : (user, groups, null);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

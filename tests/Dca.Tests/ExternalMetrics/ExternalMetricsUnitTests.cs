@@ -91,4 +91,28 @@ public sealed class ExternalMetricsUnitTests
         Assert.Null(store.Query("m", MetricSelector.Parse("zone=a")).Result);
         Assert.True(store.Query("m", MetricSelector.Parse("zone=b")).IsStale);
     }
+
+    [Fact]
+    public void FrontProxyHeaders_RepeatedUser_FirstValueWins_EveryGroupLineIsOneGroup()
+    {
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary
+        {
+            ["X-Remote-User"] = new(["system:kube-controller-manager", "mallory"]),
+            ["X-Remote-Group"] = new(["system:authenticated", "", "a, b"]),
+        };
+
+        var (user, groups) = FrontProxyAuthenticator.FromHeaders(headers, ["X-Remote-User"], ["X-Remote-Group"]);
+
+        Assert.Equal("system:kube-controller-manager", user);
+        Assert.Equal(["system:authenticated", "a, b"], groups);
+    }
+
+    [Fact]
+    public void FrontProxyHeaders_FirstUserHeaderWithAValue_Wins()
+    {
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary { ["X-Remote-User"] = "", ["X-Proxy-User"] = "alice" };
+
+        Assert.Equal("alice", FrontProxyAuthenticator.FromHeaders(headers, ["X-Remote-User", "X-Proxy-User"], []).User);
+        Assert.Null(FrontProxyAuthenticator.FromHeaders(new Microsoft.AspNetCore.Http.HeaderDictionary(), ["X-Remote-User"], []).User);
+    }
 }
