@@ -198,4 +198,12 @@ public sealed class ClusterAgentClientTests : IAsyncLifetime
         Assert.Contains("cannot reach the cluster agent at 127.0.0.1:", e.Message, StringComparison.Ordinal);
         Assert.Null(e.Status);
     }
+
+    [Fact]
+    public void Options_ToString_ShowNeitherTheTokenNorUrlCredentials()
+    {
+        var text = new ClusterAgentClientOptions { Endpoint = new Uri("https://agent:pa55@dca.example:5005/"), Token = "0123456789abcdef0123456789abcdef" }.ToString();
+
+        Assert.Equal("ClusterAgentClientOptions { Endpoint = https://***@dca.example:5005/, Token = <redacted> }", text);
+    }
 }

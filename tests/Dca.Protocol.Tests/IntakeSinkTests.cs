@@ -129,5 +129,7 @@ public class IntakeSinkTests
         Assert.Equal(new Uri("https://api.datadoghq.eu/"), IntakeSinkOptions.ForSite("datadoghq.eu", null));
         Assert.Equal(new Uri("https://intake.example.com/"), IntakeSinkOptions.ForSite("datadoghq.com", "https://intake.example.com/"));
         Assert.DoesNotContain(ApiKey, new IntakeSinkOptions { ApiKey = ApiKey, BaseUri = new Uri("https://x/") }.ToString(), StringComparison.Ordinal);
+        Assert.Equal("IntakeSinkOptions { BaseUri = https://***@proxy.example.com:3128/intake, ApiKey = <redacted> }",
+            new IntakeSinkOptions { ApiKey = ApiKey, BaseUri = new Uri("https://user:s3cret@proxy.example.com:3128/intake") }.ToString());
     }
 }
