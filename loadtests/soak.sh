@@ -29,13 +29,15 @@ RATE=$(awk -v n="$NODES" 'BEGIN {printf "%d", n * 3.05 / 60 * 10 + 0.5}')
 echo "soak: $MINUTES min, $PROFILE ($NODES nodes), $RATE requests/s over 256 connections, churn $CHURN/s, a sample every $SAMPLE s" >&2
 MODE=fleet WRK_THREADS=2 WRK_CONNECTIONS=256 DCA_TOKEN=$TOKEN PATHS_FILE=$WORK/paths RATE=$RATE \
   wrk -t2 -c256 -d"$((MINUTES * 60))s" -s loadtests/wrk/mix.lua https://127.0.0.1:18005 >"$WORK/wrk.out" 2>&1 & wrk_pid=$!; pids+=($wrk_pid)
-heap() { curl -s 127.0.0.1:18000/metrics | awk '$1 == "dca_gc_heap_size_bytes" {printf "%.1f", $2 / 1048576}'; }
+# gc: the heap after the last collection (MB), the live data after the last full collection (MB), full collections so far.
+gc() { curl -s 127.0.0.1:18000/metrics | awk '$1 == "dca_gc_heap_size_bytes" {h = $2} $1 == "dca_gc_live_bytes_after_full_collection" {l = $2}
+  $1 == "dca_gc_collections_total{generation=\"gen2\"}" {g = $2} END {printf "%.1f %.1f %d", h / 1048576, l / 1048576, g}'; }
 start=$(date +%s)
 : >"$WORK/samples"
 while kill -0 "$wrk_pid" 2>/dev/null; do
   kill -0 "$dca" 2>/dev/null || { echo "dca exited during the soak" >&2; cat "$WORK/dca.log" >&2; exit 1; }
   printf '%s %s %s %s %s\n' "$(( $(date +%s) - start ))" "$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$dca/status")" \
-    "$(find "/proc/$dca/fd" -mindepth 1 -maxdepth 1 | wc -l)" "$(awk '/Threads/ {print $2}' "/proc/$dca/status")" "$(heap)" >>"$WORK/samples"
+    "$(find "/proc/$dca/fd" -mindepth 1 -maxdepth 1 | wc -l)" "$(awk '/Threads/ {print $2}' "/proc/$dca/status")" "$(gc)" >>"$WORK/samples"
   sleep "$SAMPLE"
 done
 result=$(grep '^RESULT' "$WORK/wrk.out" || true)
@@ -47,20 +49,23 @@ result=$(grep '^RESULT' "$WORK/wrk.out" || true)
   echo "| measure | first sample | after warm-up: mean | min | max | slope per hour | slope / mean |"
   echo "|---|---|---|---|---|---|---|"
   awk -v warm="$WARMUP" '
-    { t[NR] = $1; for (k = 2; k <= 5; k++) v[k, NR] = $k; n = NR }
+    { t[NR] = $1; for (k = 2; k <= 7; k++) v[k, NR] = $k; n = NR }
     END {
-      name[2] = "RSS (MB)"; name[3] = "open file descriptors"; name[4] = "threads"; name[5] = "GC heap (MB)"
+      name[2] = "RSS (MB)"; name[3] = "open file descriptors"; name[4] = "threads"; name[5] = "GC heap after the last collection (MB)"
+      name[6] = "live managed data after the last full collection (MB)"
       from = int(n * warm / 100) + 1
-      for (k = 2; k <= 5; k++) {
+      for (k = 2; k <= 6; k++) {
         m = 0; st = 0; sv = 0; stt = 0; stv = 0; lo = 1e18; hi = -1e18
         for (i = from; i <= n; i++) { x = t[i] / 3600; y = v[k, i]; m++; st += x; sv += y; stt += x * x; stv += x * y; if (y < lo) lo = y; if (y > hi) hi = y }
         slope = (m > 1 && m * stt - st * st != 0) ? (m * stv - st * sv) / (m * stt - st * st) : 0
         mean = m ? sv / m : 0
         printf "| %s | %s | %.1f | %s | %s | %+.2f | %+.1f %% |\n", name[k], v[k, 1], mean, lo, hi, slope, mean ? 100 * slope / mean : 0
       }
-      printf "\n%d samples over %d s; the fit uses the %d after the first %d %%.\n", n, t[n], n - from + 1, warm
+      printf "\n%d samples over %d s; the fit uses the %d after the first %d %%; %d full (gen2) collections during the fit, %d since start.\n", n, t[n], n - from + 1, warm, v[7, n] - v[7, from], v[7, n]
     }' "$WORK/samples"
 } | tee "$WORK/report.md"
+mkdir -p artifacts/soak && cp "$WORK/samples" artifacts/soak/samples.txt
+echo "samples (seconds, RSS MB, descriptors, threads, heap MB, live MB, gen2 collections): artifacts/soak/samples.txt" >&2
 if [ -z "${DCA_NO_APPEND:-}" ]; then
   printf '\n' >>docs/reliability.md; cat "$WORK/report.md" >>docs/reliability.md
   echo "appended to docs/reliability.md" >&2

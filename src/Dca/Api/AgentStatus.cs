@@ -147,6 +147,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
         w.Gauge("dca_gc_committed_bytes", "Memory committed by the garbage collector.", gc.TotalCommittedBytes);
         w.Gauge("dca_gc_fragmented_bytes", "Free space inside the managed heap.", gc.FragmentedBytes);
         w.Gauge("dca_gc_pause_percent", "Share of time spent paused in garbage collection.", gc.PauseTimePercentage);
+        w.Gauge("dca_gc_live_bytes_after_full_collection", "Bytes that survived the last full (gen2) collection: the live managed data, without the sawtooth of garbage between collections.", LiveAfterFullCollection());
         var generations = gc.GenerationInfo;
         for (var i = 0; i < generations.Length && i < GenerationNames.Length; i++)
         {
@@ -157,5 +158,13 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             w.Counter("dca_gc_collections_total", "Garbage collections of each generation (a gen2 collection counts in gen0 and gen1 too).", GC.CollectionCount(i), GenerationNames[i]);
         }
         w.Counter("dca_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.", GC.GetTotalAllocatedBytes());
+    }
+
+    /// <summary>What the most recent full collection, blocking or background, kept (its promoted bytes are every survivor).</summary>
+    private static long LiveAfterFullCollection()
+    {
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        return (blocking.Index >= background.Index ? blocking : background).PromotedBytes;
     }
 }
