@@ -77,14 +77,17 @@ internal sealed partial class MetadataService : BackgroundService
             ? ("endpointslices", new Reflector<EndpointSlice, EndpointMembers>(_client, Resources.EndpointSlices, reflectorOptions,
                 endpointsHandler, _loggerFactory, endpointsStore)
             {
-                Transform = slice => EndpointMembers.FromSlice(slice, ignoreReadiness),
+                Transform = slice => EndpointMembers.FromSlice(slice, ignoreReadiness, SameKey),
             })
             : ("endpoints", new Reflector<Endpoints, EndpointMembers>(_client, Resources.Endpoints, reflectorOptions,
                 endpointsHandler, _loggerFactory, endpointsStore)
             {
-                Transform = endpoints => EndpointMembers.FromEndpoints(endpoints, ignoreReadiness),
+                Transform = endpoints => EndpointMembers.FromEndpoints(endpoints, ignoreReadiness, SameKey),
             }));
         Log.Starting(_logger, EndpointsSource, _options.IgnoreReadiness);
+
+        // Every version of an endpoints object carries the key instance of the first (EndpointMembers.Key).
+        string SameKey(string key) => endpointsStore.Get(key)?.Key ?? key;
 
         var tasks = new List<Task> { builder.RunAsync(stoppingToken) };
         foreach (var (name, informer) in _informers)

@@ -38,6 +38,18 @@ public class EndpointMembersTests
     }
 
     [Fact]
+    public void FromSlice_NextVersion_KeepsTheStoredKeyInstance()
+    {
+        var stored = EndpointMembers.FromSlice(Slice("web", new SliceEndpoint("n1", "Pod", "web-1", null, true)), ignoreReadiness: false);
+
+        var next = EndpointMembers.FromSlice(Slice("web", new SliceEndpoint("n2", "Pod", "web-2", null, true)), ignoreReadiness: false,
+            key => key == stored.Key ? stored.Key : key);
+
+        Assert.Equal("shop/web-abc", next.Key);
+        Assert.Same(stored.Key, next.Key);
+    }
+
+    [Fact]
     public void FromSlice_IgnoringReadiness_CountsNotReadyEndpoints()
     {
         var members = EndpointMembers.FromSlice(Slice("web", new SliceEndpoint("n2", "Pod", "web-3", null, false)), ignoreReadiness: true);
