@@ -5,7 +5,7 @@
 # Starts dca-sim (<profile>, churning CHURN=100 pod replacements/s) and dca (native, DCA_NATIVE_DIR or
 # artifacts/native), then paces wrk at the fleet's rate (nodes x 3.05 requests/min x 10, over 256 connections;
 # loadtests/wrk/mix.lua MODE=fleet) for the whole run, sampling dca every SAMPLE (10) seconds: RSS, open file
-# descriptors, threads, GC heap. After the first WARMUP (20) percent it fits a least-squares line to each and
+# descriptors, threads, GC heap and the live data after the last full collection. After the first WARMUP (20) percent it fits a least-squares line to each and
 # reports the slope per hour against the mean. DCA_NO_APPEND=1 prints without appending to docs/reliability.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
