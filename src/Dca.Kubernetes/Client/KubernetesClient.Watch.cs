@@ -74,7 +74,7 @@ public sealed partial class KubernetesClient
                     }
                     if (buffer.Length > _options.MaxObjectBytes)
                     {
-                        throw new JsonException($"watch {kind.DisplayName}: a watch line is longer than {_options.MaxObjectBytes} bytes (MaxObjectBytes); the stream is broken");
+                        throw LineTooLong(kind);
                     }
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     if (result.IsCompleted)
@@ -90,12 +90,15 @@ public sealed partial class KubernetesClient
         }
     }
 
+    private JsonException LineTooLong<T>(ResourceKind<T> kind) where T : class, IKubernetesObject =>
+        new($"watch {kind.DisplayName}: a watch line is longer than {_options.MaxObjectBytes} bytes (MaxObjectBytes); the stream is broken");
+
     private WatchEvent<T> ParseLine<T>(ReadOnlySequence<byte> line, ResourceKind<T> kind)
         where T : class, IKubernetesObject
     {
         if (line.Length > _options.MaxObjectBytes)
         {
-            throw new JsonException($"watch {kind.DisplayName}: a watch line is longer than {_options.MaxObjectBytes} bytes (MaxObjectBytes); the stream is broken");
+            throw LineTooLong(kind);
         }
         try
         {

@@ -224,7 +224,7 @@ internal sealed class KubeletClient : IDisposable
             var modified = File.GetLastWriteTimeUtc(path);
             if (_token.Token is null || modified != _token.Modified)
             {
-                _token = (modified, ReadTokenFile(path).Trim());
+                _token = (modified, Dca.Kubernetes.Config.BoundedFile.ReadText(path, MaxTokenBytes).Trim());
             }
             return _token.Token;
         }
@@ -235,22 +235,7 @@ internal sealed class KubeletClient : IDisposable
     }
 
     /// <summary>The largest token file read: tokens are a few KiB; a wrong path (a log, /dev/zero) must not fill memory.</summary>
-    internal const int MaxTokenBytes = 1024 * 1024;
-
-    private static string ReadTokenFile(string path)
-    {
-        using var file = File.OpenRead(path);
-        var buffer = new byte[MaxTokenBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = file.Read(buffer, length, buffer.Length - length)) > 0)
-        {
-            length += read;
-        }
-        return length > MaxTokenBytes
-            ? throw new IOException($"the file is larger than {MaxTokenBytes} bytes")
-            : System.Text.Encoding.UTF8.GetString(buffer, 0, length);
-    }
+    internal const int MaxTokenBytes = Dca.Kubernetes.Config.BoundedFile.MaxTokenBytes;
 
     private SocketsHttpHandler CreateHandler()
     {

@@ -46,7 +46,7 @@ public sealed record ClusterAgentClientOptions
     /// <summary>The largest answer read from the cluster agent; a larger one fails the call instead of being buffered.</summary>
     public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
 
-    public override string ToString() => $"ClusterAgentClientOptions {{ Endpoint = {Redacted.Url(Endpoint)}, Token = <redacted> }}";
+    public override string ToString() => $"ClusterAgentClientOptions {{ Endpoint = {Dca.Hosting.UrlCredentials.Hide(Endpoint)}, Token = <redacted> }}";
 }
 
 /// <summary>

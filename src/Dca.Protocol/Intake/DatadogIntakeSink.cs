@@ -219,5 +219,5 @@ public sealed record IntakeSinkOptions
         return uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp ? uri : throw new ArgumentException("not an http(s) URL");
     }
 
-    public override string ToString() => $"IntakeSinkOptions {{ BaseUri = {Redacted.Url(BaseUri)}, ApiKey = <redacted> }}";
+    public override string ToString() => $"IntakeSinkOptions {{ BaseUri = {Dca.Hosting.UrlCredentials.Hide(BaseUri)}, ApiKey = <redacted> }}";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Dca.Kubernetes.Config;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -165,36 +166,18 @@ public static class ConfDirectory
     /// <summary>The file as text: at most <see cref="MaxFileBytes"/>, strictly UTF-8 (as Datadog's YAML parser requires).</summary>
     private static string ReadText(string path)
     {
-        // Pooled: a directory of 10,000 small files is read again on every change.
-        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxFileBytes + 1);
+        if (!BoundedFile.TryReadBytes(path, MaxFileBytes, out var bytes))
+        {
+            throw new FormatException($"the file is larger than {MaxFileBytes >> 20} MiB");
+        }
+        var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
         try
         {
-            var length = 0;
-            using (var file = File.OpenRead(path))
-            {
-                int read;
-                while (length <= MaxFileBytes && (read = file.Read(bytes, length, MaxFileBytes + 1 - length)) > 0)
-                {
-                    length += read;
-                }
-            }
-            if (length > MaxFileBytes)
-            {
-                throw new FormatException($"the file is larger than {MaxFileBytes >> 20} MiB");
-            }
-            var start = bytes.AsSpan(0, length).StartsWith("\uFEFF"u8) ? 3 : 0;
-            try
-            {
-                return s_strictUtf8.GetString(bytes, start, length - start);
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw new FormatException($"not UTF-8 text (byte 0x{e.BytesUnknown?.FirstOrDefault():X2} at offset {start + e.Index})", e);
-            }
+            return s_strictUtf8.GetString(bytes.Array!, bytes.Offset + start, bytes.Count - start);
         }
-        finally
+        catch (DecoderFallbackException e)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+            throw new FormatException($"not UTF-8 text (byte 0x{e.BytesUnknown?.FirstOrDefault():X2} at offset {start + e.Index})", e);
         }
     }
 
