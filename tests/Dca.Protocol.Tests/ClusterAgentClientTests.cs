@@ -119,7 +119,7 @@ public sealed class ClusterAgentClientTests : IAsyncLifetime
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private ClusterAgentClient Client(TimeProvider? time = null, string token = Token) =>
-        new(new ClusterAgentClientOptions { Endpoint = _uri, Token = token, ReconnectPeriod = TimeSpan.FromMinutes(20) }, time);
+        new(new ClusterAgentClientOptions { Endpoint = _uri, Token = token, ReconnectPeriod = TimeSpan.FromMinutes(20), TlsHandshakeTimeout = TimeSpan.FromSeconds(10) }, time);
 
     [Fact]
     public async Task Calls_HandshakeOnceThenUseTheBearerToken()

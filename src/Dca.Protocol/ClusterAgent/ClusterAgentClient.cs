@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -23,8 +24,11 @@ public sealed record ClusterAgentClientOptions
     /// <summary><c>DD_CLUSTER_TRUST_CHAIN_CA_CERT_FILE_PATH</c>: the CA to verify against (else the system store).</summary>
     public string? CaFile { get; init; }
 
-    /// <summary>Dial timeout (Datadog: 1 s).</summary>
+    /// <summary>Dial timeout: the TCP connection (Datadog: 1 s).</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>TLS handshake timeout, after the dial (Datadog: 5 s). A busy cluster agent's handshake takes longer than a dial.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Whole-request timeout (Datadog: 10 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -258,6 +262,12 @@ public sealed class ClusterAgentClient : IDisposable
             }
             return body;
         }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && !timeout.IsCancellationRequested)
+        {
+            // Neither the caller nor the request timeout: the handler's connect timeout, which is the dial's plus
+            // the TLS handshake's (the dial's own is enforced in DialAsync).
+            throw new ClusterAgentException($"{path}: cannot connect to the cluster agent at {_options.Endpoint.Authority} within {(_options.ConnectTimeout + _options.TlsHandshakeTimeout).TotalSeconds:0.#} s (TCP connection and TLS handshake)", null, e);
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ClusterAgentException($"{path}: no answer from {_options.Endpoint.Authority} within {_options.RequestTimeout.TotalSeconds:0.#} s", null);
@@ -295,7 +305,9 @@ public sealed class ClusterAgentClient : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectTimeout = _options.ConnectTimeout,
+            // The dial has its own timeout (DialAsync); what is left of this one is the TLS handshake's.
+            ConnectTimeout = _options.ConnectTimeout + _options.TlsHandshakeTimeout,
+            ConnectCallback = DialAsync,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             PooledConnectionLifetime = _options.ReconnectPeriod,
             MaxConnectionsPerServer = 1,
@@ -312,6 +324,30 @@ public sealed class ClusterAgentClient : IDisposable
         var http = new HttpClient(handler) { BaseAddress = _options.Endpoint, Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = _options.MaxResponseBytes };
         http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         return http;
+    }
+
+    /// <summary>The TCP connection, within <see cref="ClusterAgentClientOptions.ConnectTimeout"/>.</summary>
+    private async ValueTask<Stream> DialAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        // Dual-mode: an IPv4 or IPv6 address, or a name resolved to either.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var dial = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        dial.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, dial.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"no TCP connection within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     // The Datadog node agent's default (InsecureSkipVerify): cluster agents serve self-signed certificates

@@ -35,7 +35,7 @@ public sealed class ClusterCheckRunnerTests : IAsyncLifetime
     {
         _target.Start();
         await _dca.StartAsync();
-        _client = new ClusterAgentClient(new ClusterAgentClientOptions { Endpoint = _dca.Uri, Token = new string('t', 32) }, _clock);
+        _client = new ClusterAgentClient(new ClusterAgentClientOptions { Endpoint = _dca.Uri, Token = new string('t', 32), TlsHandshakeTimeout = TimeSpan.FromSeconds(10) }, _clock);
         var shipper = new SeriesShipper(_sink, NullLogger<SeriesShipper>.Instance);
         CheckScheduler Scheduler(string kind) => new(kind, "node-1-prod", _sink, shipper, _clock, NullLogger.Instance);
         _runner = new ClusterCheckRunner(_client, "node-1-prod", "node-1", true, true, Scheduler("cluster checks"), Scheduler("endpoints checks"),

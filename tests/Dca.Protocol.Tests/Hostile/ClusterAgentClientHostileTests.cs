@@ -42,8 +42,16 @@ public sealed class ClusterAgentClientHostileTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
+    // The TLS handshake timeout is generous here: the first handshake of a cold test process on a loaded CI machine
+    // took over a second, and these tests are about answers, not connecting.
     private ClusterAgentClient Client(int timeoutMs = 5_000) =>
-        new(new ClusterAgentClientOptions { Endpoint = _uri, Token = Token, RequestTimeout = TimeSpan.FromMilliseconds(timeoutMs) });
+        new(new ClusterAgentClientOptions
+        {
+            Endpoint = _uri,
+            Token = Token,
+            RequestTimeout = TimeSpan.FromMilliseconds(timeoutMs),
+            TlsHandshakeTimeout = TimeSpan.FromSeconds(10),
+        });
 
     [Theory]
     [InlineData("""{"Major":1,"Minor":2}""", "older than 1.3")]
@@ -116,6 +124,72 @@ public sealed class ClusterAgentClientHostileTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("node-1", CancellationToken.None).WithTimeout());
 
         Assert.Contains("no answer", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetNodeLabelsAsync_HandshakeNeverAnswered_ClusterAgentExceptionNamingTheConnectTimeout()
+    {
+        // Accepts TCP and never speaks TLS: the connect timeout (not the request timeout) ends the attempt.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var endpoint = new Uri($"https://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}");
+        using var client = new ClusterAgentClient(new ClusterAgentClientOptions
+        {
+            Endpoint = endpoint,
+            Token = Token,
+            RequestTimeout = TimeSpan.FromSeconds(30),
+            ConnectTimeout = TimeSpan.FromMilliseconds(200),
+            TlsHandshakeTimeout = TimeSpan.FromMilliseconds(100),
+        });
+
+        var e = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("node-1", CancellationToken.None).WithTimeout());
+
+        Assert.Equal($"/version: cannot connect to the cluster agent at {endpoint.Authority} within 0.3 s (TCP connection and TLS handshake)", e.Message);
+    }
+
+    [Fact]
+    public async Task GetNodeLabelsAsync_DialNeverAnswered_ClusterAgentExceptionNamingTheDialTimeout()
+    {
+        // A listener whose accept queue is full and never drained: Linux drops further SYNs, so a dial hangs.
+        using var full = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            // Fill the queue (its length is the kernel's business): dial until a dial hangs.
+            for (var filled = false; !filled;)
+            {
+                Assert.True(fillers.Count < 16, "the accept queue never filled");
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var dial = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await filler.ConnectAsync(IPAddress.Loopback, port, dial.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    filled = true;
+                }
+            }
+            using var client = new ClusterAgentClient(new ClusterAgentClientOptions
+            {
+                Endpoint = new Uri($"https://127.0.0.1:{port}"),
+                Token = Token,
+                RequestTimeout = TimeSpan.FromSeconds(30),
+                ConnectTimeout = TimeSpan.FromMilliseconds(200),
+            });
+
+            var e = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("node-1", CancellationToken.None).WithTimeout());
+
+            Assert.Equal($"/version: cannot reach the cluster agent at 127.0.0.1:{port}: no TCP connection within 0.2 s", e.Message);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
     }
 
     [Fact]
