@@ -7,8 +7,8 @@ using Dca.Sim.Scenarios;
 namespace Dca.Benchmarks;
 
 /// <summary>
-/// A simulated cluster as the metadata service holds it once its first lists are done: node metadata
-/// (annotations trimmed as the node reflector's transform does) and every EndpointSlice packed as
+/// A simulated cluster as the metadata service holds it once its first lists are done: nodes as their served
+/// bodies (the node reflector's transform, <see cref="ServedObjects.Node"/>) and every EndpointSlice packed as
 /// <see cref="EndpointMembers"/>. Pods are placed and sliced as the simulator's scenario load does it
 /// (its model; at most 100 endpoints per slice, a new pod joins the first slice with room), rendered
 /// with the simulator's JSON writers and parsed with the client's contexts, so names, sizes and the
@@ -28,7 +28,7 @@ internal sealed class ListedCluster
     {
     }
 
-    public ObjectStore<PartialObjectMetadata> Nodes { get; } = new();
+    public ObjectStore<ServedObject<NodeMetadataBodies>> Nodes { get; } = new();
 
     public ObjectStore<EndpointMembers> Endpoints { get; } = new();
 
@@ -40,10 +40,8 @@ internal sealed class ListedCluster
         foreach (var node in model.Nodes)
         {
             var item = JsonSerializer.Deserialize(NodeJson.Write(node, rv++, 10250, options.PodsPerNode), Resources.NodeMetadata.ItemType)!;
-            // What MetadataService's node transform keeps (node annotations can be large and are not served).
-            var kept = item.Metadata.Annotations?.Where(a => HostAliasAnnotations.Contains(a.Key)).ToDictionary(StringComparer.Ordinal);
-            item.Metadata.Annotations = kept is { Count: > 0 } ? kept : null;
-            cluster.Nodes.Set(item.Metadata.Key, item);
+            // What MetadataService's node transform keeps: the served bodies.
+            cluster.Nodes.Set(item.Metadata.Key, ServedObjects.Node(item, HostAliasAnnotations));
         }
 
         // Same seed offset and slice naming as ClusterScenario.Load, so the layout matches the 5k profile's.
@@ -75,7 +73,7 @@ internal sealed class ListedCluster
 
     /// <summary>
     /// What the reflectors' handlers post for the first lists, in one burst: every node added
-    /// (<see cref="ObjectMetadataHandler"/>), every slice added (<see cref="MembershipDiff"/>
+    /// (<see cref="ServedObjectHandler{T}"/>), every slice added (<see cref="MembershipDiff"/>
     /// against nothing), then every informer synced.
     /// </summary>
     public MetadataChange[] FirstListChanges()
@@ -84,7 +82,7 @@ internal sealed class ListedCluster
         var diff = new MembershipDiff();
         foreach (var node in Nodes.Items)
         {
-            changes.Add(new MetadataChange.NodeChanged(node.Metadata.Name));
+            changes.Add(new MetadataChange.NodeChanged(node.Key));
         }
         foreach (var members in Endpoints.Items)
         {

@@ -1,6 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Dca.Kubernetes.Informers;
-using Dca.Kubernetes.Models;
 using Dca.Metadata;
 using Dca.Sim.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -68,8 +66,8 @@ public class SnapshotRebuild
     private (SnapshotHolder Holder, SnapshotBuilder Builder, Task Run) Start()
     {
         var holder = new SnapshotHolder();
-        var builder = new SnapshotBuilder(holder, _cluster.Nodes, new ObjectStore<PartialObjectMetadata>(),
-            new EndpointsView(_cluster.Endpoints.Get), ListedCluster.Informers, ListedCluster.HostAliasAnnotations,
+        var builder = new SnapshotBuilder(holder, name => _cluster.Nodes.Get(name)?.Served, static _ => null,
+            new EndpointsView(_cluster.Endpoints.Get), ListedCluster.Informers,
             TimeSpan.Zero, TimeProvider.System, NullLogger.Instance);
         // Never cancelled: the loop parks on its channel between operations (a builder dropped by
         // FirstBuild is collected with its parked loop).

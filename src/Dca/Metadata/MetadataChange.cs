@@ -6,10 +6,10 @@ internal abstract record MetadataChange
     /// <summary>When the change was posted (Stopwatch ticks): the watch event's arrival, for the visibility delay.</summary>
     public long PostedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    /// <summary>A node was added, changed or deleted; the builder reads its current state from the store.</summary>
+    /// <summary>A node was added, changed or deleted; the builder reads its current bodies from the store.</summary>
     public sealed record NodeChanged(string Name) : MetadataChange;
 
-    /// <summary>A namespace was added, changed or deleted; the builder reads its current state from the store.</summary>
+    /// <summary>A namespace was added, changed or deleted; the builder reads its current bodies from the store.</summary>
     public sealed record NamespaceChanged(string Name) : MetadataChange;
 
     /// <summary>

@@ -1,47 +1,29 @@
 using Dca.Kubernetes.Informers;
-using Dca.Kubernetes.Models;
 
 namespace Dca.Metadata;
 
-/// <summary>Posts node and namespace changes that matter to the API (labels, annotations, uid) to the builder.</summary>
-internal sealed class ObjectMetadataHandler(SnapshotBuilder builder, string informer, bool isNode) : IReflectorHandler<PartialObjectMetadata>
+/// <summary>
+/// Posts node or namespace changes that matter to the API (labels, host-alias annotations, uid: what
+/// <see cref="ServedObject{T}"/> serves) to the builder.
+/// </summary>
+internal sealed class ServedObjectHandler<T>(SnapshotBuilder builder, string informer, Func<string, MetadataChange> changed, Func<T, T, bool> same)
+    : IReflectorHandler<ServedObject<T>>
+    where T : class
 {
-    public void OnAdded(PartialObjectMetadata item) => Post(item.Metadata.Name);
+    public void OnAdded(ServedObject<T> item) => builder.Post(changed(item.Key));
 
-    public void OnUpdated(PartialObjectMetadata previous, PartialObjectMetadata current)
+    public void OnUpdated(ServedObject<T> previous, ServedObject<T> current)
     {
         // Node status heartbeats change the resourceVersion but not what we serve: skip them.
-        if (!SameMetadata(previous.Metadata, current.Metadata))
+        if (!same(previous.Served, current.Served))
         {
-            Post(current.Metadata.Name);
+            builder.Post(changed(current.Key));
         }
     }
 
-    public void OnDeleted(PartialObjectMetadata item) => Post(item.Metadata.Name);
+    public void OnDeleted(ServedObject<T> item) => builder.Post(changed(item.Key));
 
     public void OnSynced() => builder.Post(new MetadataChange.Synced(informer));
-
-    private void Post(string name) =>
-        builder.Post(isNode ? new MetadataChange.NodeChanged(name) : new MetadataChange.NamespaceChanged(name));
-
-    internal static bool SameMetadata(ObjectMeta a, ObjectMeta b) =>
-        a.Uid == b.Uid && SameMap(a.Labels, b.Labels) && SameMap(a.Annotations, b.Annotations);
-
-    private static bool SameMap(Dictionary<string, string>? a, Dictionary<string, string>? b)
-    {
-        if ((a?.Count ?? 0) != (b?.Count ?? 0))
-        {
-            return false;
-        }
-        foreach (var (key, value) in a ?? [])
-        {
-            if (b is null || !b.TryGetValue(key, out var other) || !string.Equals(value, other, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 }
 
 /// <summary>

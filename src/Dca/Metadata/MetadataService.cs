@@ -47,24 +47,30 @@ internal sealed partial class MetadataService : BackgroundService
         var useSlices = _options.UseEndpointSlices && await ServerHasEndpointSlicesAsync(stoppingToken);
         EndpointsSource = useSlices ? "endpointslices" : "endpoints";
         var reflectorOptions = new ReflectorOptions();
-        var nodeStore = new ObjectStore<PartialObjectMetadata>();
-        var namespaceStore = new ObjectStore<PartialObjectMetadata>();
+        var nodeStore = new ObjectStore<ServedObject<NodeMetadataBodies>>();
+        var namespaceStore = new ObjectStore<ServedObject<NamespaceEntry>>();
         var endpointsStore = new ObjectStore<EndpointMembers>();
         var view = new EndpointsView(endpointsStore.Get);
-        var builder = new SnapshotBuilder(_holder, nodeStore, namespaceStore, view,
-            ["nodes", "namespaces", "services", EndpointsSource], _options.HostAliasAnnotations, _options.CoalesceWindow,
+        var builder = new SnapshotBuilder(_holder, name => nodeStore.Get(name)?.Served, name => namespaceStore.Get(name)?.Served, view,
+            ["nodes", "namespaces", "services", EndpointsSource], _options.CoalesceWindow,
             _client.TimeProvider, _loggerFactory.CreateLogger<SnapshotBuilder>(), ReleaseStartupMemory);
         Builder = builder;
         var ignoreReadiness = _options.IgnoreReadiness;
         var hostAliases = _options.HostAliasAnnotations;
-        _informers.Add(("nodes", new Reflector<PartialObjectMetadata>(_client, Resources.NodeMetadata, reflectorOptions,
-            new ObjectMetadataHandler(builder, "nodes", isNode: true), _loggerFactory, nodeStore)
+        // Nodes and namespaces are kept as the bodies served for them (ServedObject): only the host-alias
+        // annotations of a node are served, and node annotations can be large.
+        _informers.Add(("nodes", new Reflector<PartialObjectMetadata, ServedObject<NodeMetadataBodies>>(_client, Resources.NodeMetadata, reflectorOptions,
+            new ServedObjectHandler<NodeMetadataBodies>(builder, "nodes", static name => new MetadataChange.NodeChanged(name), ServedObjects.Same),
+            _loggerFactory, nodeStore)
         {
-            // Only the host-alias annotations are served; node annotations can be large, so drop the rest.
-            Transform = node => KeepAnnotations(node, hostAliases),
+            Transform = node => ServedObjects.Node(node, hostAliases),
         }));
-        _informers.Add(("namespaces", new Reflector<PartialObjectMetadata>(_client, Resources.NamespaceMetadata, reflectorOptions,
-            new ObjectMetadataHandler(builder, "namespaces", isNode: false), _loggerFactory, namespaceStore)));
+        _informers.Add(("namespaces", new Reflector<PartialObjectMetadata, ServedObject<NamespaceEntry>>(_client, Resources.NamespaceMetadata, reflectorOptions,
+            new ServedObjectHandler<NamespaceEntry>(builder, "namespaces", static name => new MetadataChange.NamespaceChanged(name), ServedObjects.Same),
+            _loggerFactory, namespaceStore)
+        {
+            Transform = ServedObjects.Namespace,
+        }));
         _informers.Add(("services", new Reflector<PartialObjectMetadata, ObjectVersion>(_client, ServiceMetadata, reflectorOptions,
             new SyncOnlyHandler<ObjectVersion>(builder, "services"), _loggerFactory, new VersionIndex())
         {
@@ -127,16 +133,6 @@ internal sealed partial class MetadataService : BackgroundService
         return informer.IsHealthy
             ? HealthState.Ok
             : HealthState.Unhealthy($"no successful list or watch for {informer.SinceLastSuccess.TotalSeconds:F0} s: {informer.LastError}");
-    }
-
-    private static PartialObjectMetadata KeepAnnotations(PartialObjectMetadata node, IReadOnlySet<string> keep)
-    {
-        if (node.Metadata.Annotations is { } annotations && annotations.Keys.Any(k => !keep.Contains(k)))
-        {
-            var kept = annotations.Where(a => keep.Contains(a.Key)).ToDictionary(StringComparer.Ordinal);
-            node.Metadata.Annotations = kept.Count == 0 ? null : kept;
-        }
-        return node;
     }
 
     /// <summary>Services, metadata only: the agent needs their existence, not their spec.</summary>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Dca.Kubernetes.Informers;
-using Dca.Kubernetes.Models;
 
 namespace Dca.Metadata;
 
@@ -14,10 +12,9 @@ internal sealed partial class SnapshotBuilder
 {
     private readonly Channel<MetadataChange> _changes = Channel.CreateUnbounded<MetadataChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SnapshotHolder _holder;
-    private readonly ObjectStore<PartialObjectMetadata> _nodeStore;
-    private readonly ObjectStore<PartialObjectMetadata> _namespaceStore;
+    private readonly Func<string, NodeMetadataBodies?> _nodeBodies;
+    private readonly Func<string, NamespaceEntry?> _namespaceBodies;
     private readonly EndpointsView _endpoints;
-    private readonly IReadOnlySet<string> _hostAliasAnnotations;
     private readonly TimeProvider _time;
     private readonly TimeSpan _coalesceWindow;
     private readonly HashSet<string> _expectedInformers;
@@ -41,11 +38,10 @@ internal sealed partial class SnapshotBuilder
 
     public SnapshotBuilder(
         SnapshotHolder holder,
-        ObjectStore<PartialObjectMetadata> nodeStore,
-        ObjectStore<PartialObjectMetadata> namespaceStore,
+        Func<string, NodeMetadataBodies?> nodeBodies,
+        Func<string, NamespaceEntry?> namespaceBodies,
         EndpointsView endpoints,
         IEnumerable<string> expectedInformers,
-        IReadOnlySet<string> hostAliasAnnotations,
         TimeSpan coalesceWindow,
         TimeProvider time,
         ILogger logger,
@@ -53,11 +49,10 @@ internal sealed partial class SnapshotBuilder
     {
         _afterFirstSync = afterFirstSync;
         _holder = holder;
-        _nodeStore = nodeStore;
-        _namespaceStore = namespaceStore;
+        _nodeBodies = nodeBodies;
+        _namespaceBodies = namespaceBodies;
         _endpoints = endpoints;
         _expectedInformers = new HashSet<string>(expectedInformers, StringComparer.Ordinal);
-        _hostAliasAnnotations = hostAliasAnnotations;
         _coalesceWindow = coalesceWindow;
         _time = time;
         _logger = logger;
@@ -245,7 +240,8 @@ internal sealed partial class SnapshotBuilder
 
     private int RebuildNode(string node, bool bundleChanged, Dictionary<string, List<Membership>> memberships)
     {
-        var metadata = _nodeStore.Get(node) is { } obj ? NodeMetadata(obj) : null;
+        // The node's bodies as its reflector stored them (serialized once per change of the node).
+        var metadata = _nodeBodies(node);
         _nodes.TryGetValue(node, out var previous);
         byte[] body;
         int pods;
@@ -281,28 +277,14 @@ internal sealed partial class SnapshotBuilder
         return count;
     }
 
-    private NodeMetadataBodies NodeMetadata(PartialObjectMetadata node)
-    {
-        var annotations = node.Metadata.Annotations?.Where(a => _hostAliasAnnotations.Contains(a.Key));
-        return new NodeMetadataBodies(
-            MetadataBodies.StringMap(node.Metadata.Labels),
-            MetadataBodies.StringMap(annotations),
-            MetadataBodies.Uid(node.Metadata.Uid),
-            node.Metadata.Uid);
-    }
-
     private int RebuildNamespace(string name)
     {
-        if (_namespaceStore.Get(name) is not { } ns)
+        if (_namespaceBodies(name) is not { } ns)
         {
             _namespaces.Remove(name);
             return 0;
         }
-        var meta = ns.Metadata;
-        _namespaces.Set(name, new NamespaceEntry(
-            MetadataBodies.StringMap(meta.Labels),
-            MetadataBodies.NamespaceMetadata(name, meta.Uid, meta.Labels, meta.Annotations),
-            meta.Uid));
+        _namespaces.Set(name, ns);
         return 1;
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Dca.Kubernetes.Informers;
 using Dca.Kubernetes.Models;
 using Dca.Metadata;
@@ -29,7 +30,8 @@ public sealed class InformerStoreTests : IAsyncLifetime
     private IReflector InformerOf(string informer) =>
         _agent.App.Services.GetRequiredService<MetadataService>().Informers.Single(i => i.Name == informer).Reflector;
 
-    private ObjectStore<PartialObjectMetadata> StoreOf(string informer) => ((Reflector<PartialObjectMetadata>)InformerOf(informer)).Store;
+    private IReflectorStore<ServedObject<NodeMetadataBodies>> NodeStore() =>
+        ((Reflector<PartialObjectMetadata, ServedObject<NodeMetadataBodies>>)InformerOf("nodes")).Store;
 
     [Fact]
     public async Task ServicesInformer_ServiceWithLargeAnnotationAndLabels_KeepsOnlyItsKeyAndVersion()
@@ -51,16 +53,18 @@ public sealed class InformerStoreTests : IAsyncLifetime
     public async Task NodesInformer_LargeAnnotationNotAHostAlias_IsNotKept()
     {
         var node = _agent.Sim.NodeNames[0];
-        var store = StoreOf("nodes");
+        var store = NodeStore();
         _agent.Sim.Update(ResourceTypes.Nodes, $$$"""
             {"apiVersion":"v1","kind":"Node","metadata":{"name":"{{{node}}}","labels":{"patho":"annotated"},
              "annotations":{"example.com/blob":"{{{LargeValue}}}","cluster.k8s.io/machine":"m-1"} } }
             """);
 
-        await Wait.UntilAsync(() => Task.FromResult(store.Get(node)?.Metadata.Labels?.ContainsKey("patho") == true), "the node update in the store").WithTimeout();
+        await Wait.UntilAsync(() => Task.FromResult(store.Get(node)?.Served.LabelsBody is { } labels && Encoding.UTF8.GetString(labels).Contains("\"patho\"", StringComparison.Ordinal)),
+            "the node update in the store").WithTimeout();
 
-        var kept = store.Get(node)!.Metadata.Annotations;
-        Assert.NotNull(kept);
-        Assert.Equal(["cluster.k8s.io/machine"], kept.Keys.ToArray());
+        // Only the served bodies are kept: the labels, the host-alias annotation and the uid.
+        var kept = store.Get(node)!.Served;
+        Assert.Equal("""{"cluster.k8s.io/machine":"m-1"}""", Encoding.UTF8.GetString(kept.AnnotationsBody));
+        Assert.Equal("""{"patho":"annotated"}""", Encoding.UTF8.GetString(kept.LabelsBody));
     }
 }
