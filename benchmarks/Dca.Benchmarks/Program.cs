@@ -54,7 +54,7 @@ if (args is ["alloc"])
 {
     var bench = new HotHandlers();
     bench.Setup();
-    foreach (var (name, call) in new (string, Func<Task>)[] { ("tags/node/{node}", bench.NodeLabels), ("tags/pod/{node}", bench.PodTagsForNode), ("tags/node/{node}", bench.NodeLabels) })
+    foreach (var (name, call) in new (string, Func<Task>)[] { ("tags/node/{node}", bench.NodeLabels), ("tags/pod/{node}", bench.PodTagsForNode), ("tags/node/{node}", bench.NodeLabels), ("tags/pod/{node} without Accept-Encoding: gzip", bench.PodTagsForNodeWithoutGzip) })
     {
         for (var i = 0; i < 100_000; i++)
         {

@@ -3,7 +3,7 @@ using Dca.Metadata;
 
 namespace Dca.Benchmarks;
 
-/// <summary>A snapshot shaped like the 5k profile's, built without an API server.</summary>
+/// <summary>A snapshot shaped like the 5k profile's, built without an API server; bodies stored as the builder stores them.</summary>
 internal static class SyntheticSnapshot
 {
     public static ClusterSnapshot Build(int nodes, int podsPerNode)
@@ -26,9 +26,9 @@ internal static class SyntheticSnapshot
             };
             entries.Set(name, new NodeEntry
             {
-                PodTagsBody = MetadataBodies.PodTags(name, pods),
+                PodTagsBody = StoredBody.Pack(MetadataBodies.PodTags(name, pods)),
                 PodCount = pods.Count,
-                Metadata = new NodeMetadataBodies(MetadataBodies.StringMap(labels), MetadataBodies.StringMap(null), MetadataBodies.Uid("uid-" + name), "uid-" + name),
+                Metadata = new NodeMetadataBodies(StoredBody.Pack(MetadataBodies.StringMap(labels)), MetadataBodies.StringMap(null), MetadataBodies.Uid("uid-" + name), "uid-" + name),
             });
         }
         return new ClusterSnapshot(entries.Publish(), ShardedMap<NamespaceEntry>.Empty, 1, DateTimeOffset.UnixEpoch, true);

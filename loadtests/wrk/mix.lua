@@ -1,4 +1,5 @@
 -- The request mix of loadtests/run.sh, for wrk (Debian's wrk 4.1, LuaJIT).
+-- Requests carry "Accept-Encoding: gzip", as the Datadog node agent's Go HTTP client (and dca-node) send it.
 --
 -- Environment:
 --   PATHS_FILE   one request path per line (run.sh writes the mix: per node tags/pod, tags/node,
@@ -41,7 +42,7 @@ local requests = {}
 local i = 0
 
 function init(args)
-  local headers = { ["Authorization"] = "Bearer " .. os.getenv("DCA_TOKEN") }
+  local headers = { ["Authorization"] = "Bearer " .. os.getenv("DCA_TOKEN"), ["Accept-Encoding"] = "gzip" }
   for path in io.lines(os.getenv("PATHS_FILE")) do
     requests[#requests + 1] = wrk.format("GET", path, headers)
   end

@@ -311,6 +311,9 @@ public sealed class ClusterAgentClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             PooledConnectionLifetime = _options.ReconnectPeriod,
             MaxConnectionsPerServer = 1,
+            // Asks for gzip, as Go's client (the Datadog node agent's) does by default: the cluster agent keeps its
+            // larger bodies compressed. MaxResponseContentBufferSize bounds the decompressed answer.
+            AutomaticDecompression = System.Net.DecompressionMethods.GZip,
             SslOptions = new SslClientAuthenticationOptions
             {
 #pragma warning disable CA5359 // Opt-in verification, as in the Datadog node agent (see AcceptAny).

@@ -75,7 +75,7 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
         var node = ApiEndpoint.Value(ctx, "node");
         var ns = ApiEndpoint.Value(ctx, "ns");
         var pod = ApiEndpoint.Value(ctx, "pod");
-        var services = holder.Current.Nodes.TryGetValue(node, out var entry) ? MetadataBodies.ServicesOf(entry.PodTagsBody, ns, pod) : null;
+        var services = holder.Current.Nodes.TryGetValue(node, out var entry) ? MetadataBodies.ServicesOf(StoredBody.Json(entry.PodTagsBody), ns, pod) : null;
         if (services is null)
         {
             // Go marshals the nil slice of an unknown pod as null (PROTOCOL.md §1.3).
@@ -104,7 +104,7 @@ internal sealed class NodeAgentApi(SnapshotHolder holder, ClusterIdentity cluste
             {
                 buffer.Write(","u8);
             }
-            buffer.Write(MetadataBodies.NodeMember(entry.PodTagsBody));
+            buffer.Write(MetadataBodies.NodeMember(StoredBody.Json(entry.PodTagsBody)));
             first = false;
         }
         buffer.Write("}"u8);

@@ -43,7 +43,28 @@ internal sealed partial class ServerLimits : IDisposable
             ExternalMetrics = new ApiAdmission(options.Admission, "external_metrics", time, logger);
             metrics.AddCollector(ExternalMetrics.Collect);
         }
-        _stormCheck = time.CreateTimer(_ => ReturnMemoryAfterStorms(), null, StormCheckPeriod, StormCheckPeriod);
+        _returnIdleMemory = options.TrimWorkingSet;
+        _stormCheck = time.CreateTimer(_ => ReturnMemory(), null, StormCheckPeriod, StormCheckPeriod);
+    }
+
+    private readonly bool _returnIdleMemory;
+
+    /// <summary>
+    /// Every <see cref="StormCheckPeriod"/>: after a connection storm, everything it held (<see cref="ReturnMemoryAfterStorms"/>);
+    /// otherwise, unless <c>DCA_TRIM_WORKING_SET=false</c>, the free native heap and, when churn has left enough garbage
+    /// in the old generation, a compaction (<see cref="Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory"/>: ~10 ms at 5k).
+    /// </summary>
+    internal void ReturnMemory()
+    {
+        if (ReturnMemoryAfterStorms() || !_returnIdleMemory)
+        {
+            return;
+        }
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var before = Environment.WorkingSet;
+        var compacted = Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory();
+        Log.IdleMemoryReturned(_logger, compacted, (before - Environment.WorkingSet) / 1048576.0,
+            System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 
     /// <summary>
@@ -72,6 +93,9 @@ internal sealed partial class ServerLimits : IDisposable
     {
         [LoggerMessage(1210, LogLevel.Information, "{Peak} connections were open at once, {Open} now: returned {FreedMiB:F0} MiB of memory they held")]
         public static partial void MemoryReturned(ILogger logger, long peak, long open, double freedMiB);
+
+        [LoggerMessage(1211, LogLevel.Debug, "Idle memory returned (heap compacted: {Compacted}): {FreedMiB:F1} MiB in {Milliseconds:F1} ms")]
+        public static partial void IdleMemoryReturned(ILogger logger, bool compacted, double freedMiB, double milliseconds);
     }
 
     /// <summary>The node-agent API's admission (<c>DD_CLUSTER_AGENT_CMD_PORT</c>).</summary>

@@ -249,7 +249,7 @@ internal sealed partial class SnapshotBuilder
         {
             var list = memberships.GetValueOrDefault(node) ?? [];
             list.Sort(MembershipOrder.Instance);
-            (body, pods) = (MetadataBodies.PodTags(node, list), CountPods(list));
+            (body, pods) = (StoredBody.Pack(MetadataBodies.PodTags(node, list)), CountPods(list));
         }
         else
         {

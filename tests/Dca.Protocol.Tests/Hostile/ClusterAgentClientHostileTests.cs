@@ -111,6 +111,54 @@ public sealed class ClusterAgentClientHostileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetNodeLabelsAsync_AsksForGzip_AndReadsACompressedAnswer()
+    {
+        string? asked = null;
+        _answer = async ctx =>
+        {
+            asked = ctx.Request.Headers.AcceptEncoding;
+            ctx.Response.Headers.ContentEncoding = "gzip";
+            await ctx.Response.Body.WriteAsync(Gzip("""{"zone":"a","kubernetes.io/os":"linux"}"""u8.ToArray()), ctx.RequestAborted);
+        };
+        using var client = Client();
+
+        var labels = await client.GetNodeLabelsAsync("node-1", CancellationToken.None).WithTimeout();
+
+        Assert.Contains("gzip", asked, StringComparison.Ordinal);
+        Assert.Equal("linux", labels["kubernetes.io/os"]);
+    }
+
+    [Fact]
+    public async Task GetNodeLabelsAsync_GzipBomb_ClusterAgentExceptionAtTheLimitOfTheDecompressedAnswer()
+    {
+        // 64 MiB of JSON in ~64 KiB of gzip: the limit applies to what decompression produces.
+        var json = new byte[64 << 20];
+        json.AsSpan().Fill((byte)' ');
+        "{\"zone\":\"a\"}"u8.CopyTo(json);
+        var bomb = Gzip(json);
+        _answer = async ctx =>
+        {
+            ctx.Response.Headers.ContentEncoding = "gzip";
+            await ctx.Response.Body.WriteAsync(bomb, ctx.RequestAborted);
+        };
+        using var client = Client();
+
+        var e = await Assert.ThrowsAsync<ClusterAgentException>(() => client.GetNodeLabelsAsync("node-1", CancellationToken.None).WithTimeout());
+
+        Assert.Contains($"{ClusterAgentClientOptions.DefaultMaxResponseBytes} bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+        return buffer.ToArray();
+    }
+
+    [Fact]
     public async Task GetNodeLabelsAsync_StalledBody_ClusterAgentExceptionAfterTheTimeout()
     {
         _answer = async ctx =>

@@ -53,6 +53,48 @@ public sealed class NodeAgentApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PodTagsForNode_ClientAcceptsGzip_TheSameBodiesCompressed()
+    {
+        var truth = GroundTruth.PodServices(_agent.Sim);
+        var compressed = 0;
+
+        foreach (var node in _agent.Sim.NodeNames)
+        {
+            // As Go's HTTP client (the Datadog node agent's) asks by default.
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/tags/pod/{node}", UriKind.Relative));
+            request.Headers.AcceptEncoding.ParseAdd("gzip");
+            using var response = await _agent.Api.SendAsync(request).WithTimeout();
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var gzip = response.Content.Headers.ContentEncoding.SequenceEqual(["gzip"]);
+            if (gzip)
+            {
+                compressed++;
+                using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+                using var json = new MemoryStream();
+                await unzip.CopyToAsync(json);
+                bytes = json.ToArray();
+                Assert.Contains("Accept-Encoding", response.Headers.Vary);
+            }
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(GroundTruth.NodeBody(node, truth[node]), System.Text.Encoding.UTF8.GetString(bytes));
+        }
+        Assert.True(compressed > 0, "no node body was sent compressed");
+    }
+
+    [Fact]
+    public async Task PodTagsForNode_ClientRefusesGzip_PlainJson()
+    {
+        var node = GroundTruth.PodServices(_agent.Sim).MaxBy(n => n.Value.Sum(ns => ns.Value.Count)).Key;
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/tags/pod/{node}", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip;q=0, *");
+
+        using var response = await _agent.Api.SendAsync(request).WithTimeout();
+
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.StartsWith("{\"Nodes\":", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PodTagsForNode_UnknownNode_Answers200WithWarning()
     {
         var (code, body, _) = await Get("/api/v1/tags/pod/no-such-node");
