@@ -2,7 +2,7 @@
 # Resident memory of dca while it serves node agents (docs/benchmarks.md, issue 4).
 #   loadtests/memory-while-serving.sh [seconds] [connections] [delay-ms]
 # Starts dca-sim --profile 5k --churn 5 and dca (native, from artifacts/native) on loopback, runs wrk
-# with wrk/tags-pod-paced.lua, samples VmRSS every 5 s, prints the peak and dca's /metrics memory
+# with wrk/tags-pod-paced.lua, samples VmRSS every second, prints the peak and dca's /metrics memory
 # figures, and stops what it started. Needs wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ wrk_pid=$!
 peak=0
 while kill -0 "$wrk_pid" 2>/dev/null; do
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$dca/status"); [ "$rss" -gt "$peak" ] && peak=$rss
-  sleep 5
+  sleep 1
 done
 grep -E "Requests/sec|Latency|Non-2xx|Socket errors" "$WORK/wrk.out" || true
-echo "while serving: peak VmRSS $((peak / 1024)) MB; at the end: $(memory)"
+echo "while serving: peak VmRSS $(awk -v kb="$peak" 'BEGIN {printf "%.1f", kb / 1024}') MB; at the end: $(memory)"

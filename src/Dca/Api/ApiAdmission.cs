@@ -50,6 +50,11 @@ internal sealed partial class ApiAdmission
 
     public long OpenConnections => Interlocked.Read(ref _open);
 
+    /// <summary>Connections admitted since start (each one a TLS handshake).</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    private long _accepted;
+
     public long InFlight => Interlocked.Read(ref _inFlight);
 
     public long RejectedConnections => Interlocked.Read(ref _rejectedConnections);
@@ -70,6 +75,7 @@ internal sealed partial class ApiAdmission
             connection.Abort(new ConnectionAbortedException("connection limit reached"));
             return;
         }
+        Interlocked.Increment(ref _accepted);
         for (var peak = Interlocked.Read(ref _peak); open > peak; peak = Interlocked.Read(ref _peak))
         {
             if (Interlocked.CompareExchange(ref _peak, open, peak) == peak)

@@ -63,19 +63,46 @@ internal static partial class WorkingSetTrimmer
         }
     }
 
+    private const int MTrimThreshold = -1;
+    private const int MMmapThreshold = -3;
+
+    /// <summary>
+    /// Fixes glibc's thresholds at their documented defaults (128 KiB) instead of letting them grow: by default, once a
+    /// large block is freed (OpenSSL's and zlib's are), glibc raises its mmap threshold to that size and its trim
+    /// threshold to twice it (up to 64 MiB), and from then on keeps freed memory instead of returning it. Each TLS
+    /// handshake's buffers then stayed resident: serving 200 connections grew the process ~8 MB more than with the
+    /// thresholds fixed (docs/benchmarks.md). Blocks of 128 KiB or more are mapped and unmapped on their own.
+    /// </summary>
+    public static void KeepNativeHeapTrimmed()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            _ = Mallopt(MMmapThreshold, 128 * 1024);
+            _ = Mallopt(MTrimThreshold, 128 * 1024);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (e.g. musl): its allocator has no such thresholds.
+        }
+    }
+
     /// <summary>
     /// For long-running servers, between bursts (every 30 s): returns the native heap's free pages (<c>malloc_trim</c>;
     /// OpenSSL frees each TLS handshake's buffers and glibc keeps them: ~6 MB while serving 200 connections) and, when
-    /// the managed heap has committed at least a quarter (and 4 MB) more than the last full collection kept — garbage
+    /// the managed heap has committed an eighth (and 2 MB) more than the last full collection kept — garbage
     /// that churn promoted to the old generation, which a non-concurrent collector otherwise keeps for minutes — compacts
-    /// it. Returns whether it compacted.
+    /// it, when <paramref name="allowCompaction"/>. Returns whether it compacted.
     /// </summary>
-    public static bool ReturnIdleMemory()
+    public static bool ReturnIdleMemory(bool allowCompaction = true)
     {
         var last = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         var live = last.Index > 0 ? last.PromotedBytes : GC.GetGCMemoryInfo().HeapSizeBytes;
         var committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        var compact = committed > live + Math.Max(4L << 20, live / 4);
+        var compact = allowCompaction && committed > live + Math.Max(2L << 20, live / 8);
         if (compact)
         {
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -119,6 +146,9 @@ internal static partial class WorkingSetTrimmer
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     private static partial int MallocTrim(nuint pad);
