@@ -51,6 +51,12 @@ internal static partial class WorkingSetTrimmer
     public static void CompactAfterBurst()
     {
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
+    }
+
+    /// <summary>Returns the native heap's free pages to the system (<c>malloc_trim</c>), where glibc is the allocator.</summary>
+    private static void TrimNativeHeap()
+    {
         if (OperatingSystem.IsLinux())
         {
             try
@@ -107,16 +113,7 @@ internal static partial class WorkingSetTrimmer
         {
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
-        if (OperatingSystem.IsLinux())
-        {
-            try
-            {
-                _ = MallocTrim(0);
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-            }
-        }
+        TrimNativeHeap();
         return compact;
     }
 
