@@ -26,10 +26,6 @@ internal static class ClusterAgent
         }
         var options = DcaOptions.Load(ctx.Options);
         InlineSocketCompletions();
-        if (options.TrimWorkingSet)
-        {
-            Dca.Hosting.WorkingSetTrimmer.KeepNativeHeapTrimmed();
-        }
         var time = TimeProvider.System;
         ClusterEndpoint endpoint;
         try

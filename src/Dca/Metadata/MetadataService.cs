@@ -116,6 +116,9 @@ internal sealed partial class MetadataService : BackgroundService
         {
             var (before, after) = WorkingSetTrimmer.Trim();
             Log.Trimmed(_logger, before / 1048576.0, after / 1048576.0);
+            // From now on freed native memory goes back to the system (not during the first lists: packing 10,000
+            // bodies allocates and frees a compressor state each, which fixed thresholds would map anew each time).
+            WorkingSetTrimmer.KeepNativeHeapTrimmed();
         }
     }
 
