@@ -66,23 +66,40 @@ internal sealed partial class ServerLimits : IDisposable
     /// </summary>
     internal void ReturnMemory()
     {
-        var periodic = ++_checks % (StormCheckPeriod.Ticks / ReturnCheckPeriod.Ticks) == 0;
-        if ((periodic && ReturnMemoryAfterStorms()) || !_returnIdleMemory)
+        // Timer callbacks overlap when one outlasts the period (a compaction of a large heap on a throttled CPU).
+        if (Interlocked.CompareExchange(ref _returning, 1, 0) != 0)
         {
             return;
         }
-        var accepted = Command.AcceptedConnections + (ExternalMetrics?.AcceptedConnections ?? 0);
-        if (!periodic && accepted - _acceptedAtLastReturn < HandshakeWave)
+        try
         {
-            return;
+            var periodic = ++_checks % (StormCheckPeriod.Ticks / ReturnCheckPeriod.Ticks) == 0;
+            var accepted = Command.AcceptedConnections + (ExternalMetrics?.AcceptedConnections ?? 0);
+            if (periodic && ReturnMemoryAfterStorms())
+            {
+                _acceptedAtLastReturn = accepted;
+                return;
+            }
+            // Not during start-up: the first lists end with their own compaction (MetadataService), which marks it.
+            if (!_returnIdleMemory || !Dca.Hosting.WorkingSetTrimmer.StartupReleased
+                || (!periodic && accepted - _acceptedAtLastReturn < HandshakeWave))
+            {
+                return;
+            }
+            _acceptedAtLastReturn = accepted;
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var before = Environment.WorkingSet;
+            var compacted = Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory(allowCompaction: periodic);
+            Log.IdleMemoryReturned(_logger, compacted, (before - Environment.WorkingSet) / 1048576.0,
+                System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-        _acceptedAtLastReturn = accepted;
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var before = Environment.WorkingSet;
-        var compacted = Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory(allowCompaction: periodic);
-        Log.IdleMemoryReturned(_logger, compacted, (before - Environment.WorkingSet) / 1048576.0,
-            System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        finally
+        {
+            Volatile.Write(ref _returning, 0);
+        }
     }
+
+    private int _returning;
 
     /// <summary>
     /// Each open TLS connection holds ~85 KB, most of it OpenSSL's, in native memory the allocator keeps once freed:

@@ -63,13 +63,13 @@ internal sealed partial class MetadataService : BackgroundService
             new ServedObjectHandler<NodeMetadataBodies>(builder, "nodes", static name => new MetadataChange.NodeChanged(name), ServedObjects.Same),
             _loggerFactory, nodeStore)
         {
-            Transform = node => ServedObjects.Node(node, hostAliases),
+            Transform = node => ServedObjects.Node(node, hostAliases, nodeStore.Get(node.Metadata.Key)),
         }));
         _informers.Add(("namespaces", new Reflector<PartialObjectMetadata, ServedObject<NamespaceEntry>>(_client, Resources.NamespaceMetadata, reflectorOptions,
             new ServedObjectHandler<NamespaceEntry>(builder, "namespaces", static name => new MetadataChange.NamespaceChanged(name), ServedObjects.Same),
             _loggerFactory, namespaceStore)
         {
-            Transform = ServedObjects.Namespace,
+            Transform = ns => ServedObjects.Namespace(ns, namespaceStore.Get(ns.Metadata.Key)),
         }));
         _informers.Add(("services", new Reflector<PartialObjectMetadata, ObjectVersion>(_client, ServiceMetadata, reflectorOptions,
             new SyncOnlyHandler<ObjectVersion>(builder, "services"), _loggerFactory, new VersionIndex())

@@ -25,36 +25,56 @@ internal sealed class ServedObject<T>(string key, ulong version, T served) : ISt
 /// <summary>Builds the served bodies of nodes and namespaces and tells whether two versions serve the same.</summary>
 internal static class ServedObjects
 {
-    /// <summary>A node: its labels, the host-alias annotations among its annotations, and its uid.</summary>
-    public static ServedObject<NodeMetadataBodies> Node(PartialObjectMetadata node, IReadOnlySet<string> hostAliasAnnotations)
+    /// <summary>
+    /// A node: its labels, the host-alias annotations among its annotations, and its uid. Given the version stored
+    /// before (<paramref name="previous"/>), an unchanged resourceVersion (a relist) returns it as it is, and bodies
+    /// equal to the previous ones are the previous instances: a status heartbeat packs nothing, and the snapshot keeps
+    /// sharing the stored bodies.
+    /// </summary>
+    public static ServedObject<NodeMetadataBodies> Node(PartialObjectMetadata node, IReadOnlySet<string> hostAliasAnnotations, ServedObject<NodeMetadataBodies>? previous = null)
     {
         var meta = node.Metadata;
-        var annotations = meta.Annotations?.Where(a => hostAliasAnnotations.Contains(a.Key));
-        return new(meta.Key, StoredVersion.Of(meta.ResourceVersion), new NodeMetadataBodies(
-            StoredBody.Pack(MetadataBodies.StringMap(meta.Labels)),
-            StoredBody.Pack(MetadataBodies.StringMap(annotations)),
-            MetadataBodies.Uid(meta.Uid),
-            meta.Uid));
+        var version = StoredVersion.Of(meta.ResourceVersion);
+        if (previous is not null && previous.Version == version)
+        {
+            return previous;
+        }
+        var labels = MetadataBodies.StringMap(meta.Labels);
+        var annotations = MetadataBodies.StringMap(meta.Annotations?.Where(a => hostAliasAnnotations.Contains(a.Key)));
+        if (previous?.Served is { } p && p.Uid == meta.Uid && StoredBody.SameJson(p.LabelsBody, labels) && StoredBody.SameJson(p.AnnotationsBody, annotations))
+        {
+            return new(meta.Key, version, p);
+        }
+        return new(meta.Key, version, new NodeMetadataBodies(StoredBody.Pack(labels), StoredBody.Pack(annotations), MetadataBodies.Uid(meta.Uid), meta.Uid));
     }
 
-    /// <summary>A namespace: its labels, and its metadata as Datadog's entity (labels, annotations, uid).</summary>
-    public static ServedObject<NamespaceEntry> Namespace(PartialObjectMetadata ns)
+    /// <summary>A namespace: its labels, and its metadata as Datadog's entity (labels, annotations, uid); see <see cref="Node"/> for <paramref name="previous"/>.</summary>
+    public static ServedObject<NamespaceEntry> Namespace(PartialObjectMetadata ns, ServedObject<NamespaceEntry>? previous = null)
     {
         var meta = ns.Metadata;
-        return new(meta.Key, StoredVersion.Of(meta.ResourceVersion), new NamespaceEntry(
-            StoredBody.Pack(MetadataBodies.StringMap(meta.Labels)),
-            StoredBody.Pack(MetadataBodies.NamespaceMetadata(meta.Name, meta.Uid, meta.Labels, meta.Annotations)),
-            meta.Uid));
+        var version = StoredVersion.Of(meta.ResourceVersion);
+        if (previous is not null && previous.Version == version)
+        {
+            return previous;
+        }
+        var labels = MetadataBodies.StringMap(meta.Labels);
+        var metadata = MetadataBodies.NamespaceMetadata(meta.Name, meta.Uid, meta.Labels, meta.Annotations);
+        if (previous?.Served is { } p && p.Uid == meta.Uid && StoredBody.SameJson(p.LabelsBody, labels) && StoredBody.SameJson(p.MetadataBody, metadata))
+        {
+            return new(meta.Key, version, p);
+        }
+        return new(meta.Key, version, new NamespaceEntry(StoredBody.Pack(labels), StoredBody.Pack(metadata), meta.Uid));
     }
 
     /// <summary>
     /// Whether two versions of a node serve the same bodies. Node status heartbeats change the resourceVersion
-    /// every few seconds and nothing served: they must not re-serialize anything.
+    /// every few seconds and nothing served: they reach the snapshot writer as nothing (and <see cref="Node"/> has
+    /// kept the previous bodies for them).
     /// </summary>
     public static bool Same(NodeMetadataBodies a, NodeMetadataBodies b) =>
-        a.Uid == b.Uid && a.LabelsBody.AsSpan().SequenceEqual(b.LabelsBody) && a.AnnotationsBody.AsSpan().SequenceEqual(b.AnnotationsBody);
+        ReferenceEquals(a, b) || a.Uid == b.Uid && a.LabelsBody.AsSpan().SequenceEqual(b.LabelsBody) && a.AnnotationsBody.AsSpan().SequenceEqual(b.AnnotationsBody);
 
     /// <summary>Whether two versions of a namespace serve the same bodies.</summary>
     public static bool Same(NamespaceEntry a, NamespaceEntry b) =>
-        a.Uid == b.Uid && a.LabelsBody.AsSpan().SequenceEqual(b.LabelsBody) && a.MetadataBody.AsSpan().SequenceEqual(b.MetadataBody);
+        ReferenceEquals(a, b) || a.Uid == b.Uid && a.LabelsBody.AsSpan().SequenceEqual(b.LabelsBody) && a.MetadataBody.AsSpan().SequenceEqual(b.MetadataBody);
 }

@@ -41,6 +41,12 @@ internal static class StoredBody
     public static int JsonLength(byte[] stored) =>
         IsGzip(stored) ? (int)BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(stored.Length - 4)) : stored.Length;
 
+    /// <summary>Whether a stored body holds exactly <paramref name="json"/> (decompressing it only when the lengths agree).</summary>
+    public static bool SameJson(byte[] stored, byte[] json) =>
+        IsGzip(stored)
+            ? JsonLength(stored) == json.Length && Json(stored).AsSpan().SequenceEqual(json)
+            : stored.AsSpan().SequenceEqual(json);
+
     /// <summary>The JSON of a stored body: the array itself, or a new one decompressed from it.</summary>
     public static byte[] Json(byte[] stored)
     {

@@ -83,6 +83,7 @@ internal static partial class WorkingSetTrimmer
     /// </summary>
     public static void KeepNativeHeapTrimmed()
     {
+        Volatile.Write(ref s_startupReleased, true);
         if (!OperatingSystem.IsLinux())
         {
             return;
@@ -97,6 +98,11 @@ internal static partial class WorkingSetTrimmer
             // Not glibc (e.g. musl): its allocator has no such thresholds.
         }
     }
+
+    private static bool s_startupReleased;
+
+    /// <summary>Whether start-up's memory has been released (<see cref="KeepNativeHeapTrimmed"/> ran): idle returns wait for it.</summary>
+    public static bool StartupReleased => Volatile.Read(ref s_startupReleased);
 
     /// <summary>
     /// For long-running servers, between bursts (every 30 s): returns the native heap's free pages (<c>malloc_trim</c>;

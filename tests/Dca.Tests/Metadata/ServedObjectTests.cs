@@ -37,6 +37,24 @@ public sealed class ServedObjectTests
         Assert.True(ServedObjects.Same(before.Served, heartbeat.Served));
     }
 
+    [Fact]
+    public void Node_Heartbeat_KeepsThePreviousBodies_AndAnUnchangedVersionThePreviousObject()
+    {
+        var labels = Enumerable.Range(0, 30).ToDictionary(i => $"example.com/label-{i}", i => $"value-{i}");
+        var before = ServedObjects.Node(Object("node-1", "1", labels), HostAliases);
+        Assert.True(StoredBody.IsGzip(before.Served.LabelsBody));
+
+        var heartbeat = ServedObjects.Node(Object("node-1", "2", new(labels)), HostAliases, before);
+        var relisted = ServedObjects.Node(Object("node-1", "2", new(labels)), HostAliases, heartbeat);
+        var relabelled = ServedObjects.Node(Object("node-1", "3", new(labels) { ["zone"] = "b" }), HostAliases, relisted);
+
+        Assert.Equal(2UL, heartbeat.Version);
+        Assert.Same(before.Served, heartbeat.Served);
+        Assert.Same(heartbeat, relisted);
+        Assert.NotSame(before.Served, relabelled.Served);
+        Assert.Contains("\"zone\":\"b\"", Encoding.UTF8.GetString(StoredBody.Json(relabelled.Served.LabelsBody)), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("zone", "b", "uid-1", null)]
     [InlineData("region", "a", "uid-1", null)]
