@@ -73,13 +73,13 @@ internal static partial class WorkingSetTrimmer
     private const int MMmapThreshold = -3;
 
     /// <summary>
-    /// Fixes glibc's thresholds at their initial 128 KiB instead of letting them grow: by default, once a large block
-    /// is freed (OpenSSL's and zlib's are), glibc raises its mmap threshold to that size and its trim threshold to twice
-    /// it (up to 64 MiB), and from then on keeps freed memory instead of returning it. Each TLS handshake's buffers then
-    /// stayed resident: serving 200 connections at 5k peaked 4-8 MB higher than with the thresholds fixed (at 512 KiB:
-    /// 68-73 MB; at 128 KiB: 64-65 MB). The cost: each zlib compressor state (~256 KiB, one per body packed) is mapped
-    /// anew, ~0.5 ms a body; under 50 pod replacements/s the cluster agent used 11 % of a core instead of 6 %
-    /// (docs/benchmarks.md). Called after the first lists, whose 10,000 bodies would take ~4 s more.
+    /// Fixes glibc's thresholds at 512 KiB instead of letting them grow: by default, once a large block is freed
+    /// (OpenSSL's and zlib's are), glibc raises its mmap threshold to that size and its trim threshold to twice it (up to
+    /// 64 MiB), and from then on keeps freed memory instead of returning it: each TLS handshake's buffers stayed
+    /// resident (serving 200 connections at 5k peaked at 71-79 MB, 68-73 MB with the thresholds fixed). Not lower: at
+    /// 128 KiB (64-65 MB) each zlib compressor state (~256 KiB, one per body packed) is mapped anew, ~0.5 ms a body;
+    /// under 50 pod replacements/s the cluster agent used 11 % of a core instead of 6 %, and 100,000 Services created
+    /// at once delayed the snapshot by seconds (docs/benchmarks.md). Called after the first lists.
     /// </summary>
     public static void KeepNativeHeapTrimmed()
     {
@@ -90,8 +90,8 @@ internal static partial class WorkingSetTrimmer
         }
         try
         {
-            _ = Mallopt(MMmapThreshold, 128 * 1024);
-            _ = Mallopt(MTrimThreshold, 128 * 1024);
+            _ = Mallopt(MMmapThreshold, 512 * 1024);
+            _ = Mallopt(MTrimThreshold, 512 * 1024);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
