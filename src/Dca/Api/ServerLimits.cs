@@ -16,7 +16,7 @@ internal sealed partial class ServerLimits : IDisposable
     /// <summary>A peak of at least this many connections, now down to a quarter, is a storm that has passed.</summary>
     public const int StormConnections = 1_000;
 
-    private readonly ITimer _stormCheck;
+    private readonly ITimer _memoryCheck;
     private readonly ILogger _logger;
 
     /// <summary>
@@ -44,7 +44,7 @@ internal sealed partial class ServerLimits : IDisposable
             metrics.AddCollector(ExternalMetrics.Collect);
         }
         _returnIdleMemory = options.TrimWorkingSet;
-        _stormCheck = time.CreateTimer(_ => ReturnMemory(), null, ReturnCheckPeriod, ReturnCheckPeriod);
+        _memoryCheck = time.CreateTimer(_ => ReturnMemory(), null, ReturnCheckPeriod, ReturnCheckPeriod);
     }
 
     /// <summary>How often <see cref="ReturnMemory"/> runs; storms and compactions are considered every sixth time.</summary>
@@ -121,7 +121,7 @@ internal sealed partial class ServerLimits : IDisposable
         return true;
     }
 
-    public void Dispose() => _stormCheck.Dispose();
+    public void Dispose() => _memoryCheck.Dispose();
 
     private static partial class Log
     {
