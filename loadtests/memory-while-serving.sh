@@ -3,7 +3,7 @@
 #   loadtests/memory-while-serving.sh [seconds] [connections] [delay-ms]
 # Starts dca-sim --profile 5k --churn 5 and dca (native, from artifacts/native) on loopback, runs wrk
 # with wrk/tags-pod-paced.lua, samples VmRSS every second, prints the peak and dca's /metrics memory
-# figures, and stops what it started. Needs wrk (apt-get install wrk).
+# figures, and stops what it started (TRACE=1 also prints VmRSS for each second). Needs wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_RUN=${1:-60} CONNS=${2:-200} DELAY=${3:-240}
@@ -21,10 +21,12 @@ memory() { curl -s localhost:5000/metrics | awk '/^dca_(process_resident|gc_heap
 echo "after sync: $(memory)"
 DCA_TOKEN=$TOKEN DELAY_MS=$DELAY wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" -s loadtests/wrk/tags-pod-paced.lua https://127.0.0.1:5005 >"$WORK/wrk.out" 2>&1 &
 wrk_pid=$!
-peak=0
+peak=0 trace=""
 while kill -0 "$wrk_pid" 2>/dev/null; do
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$dca/status"); [ "$rss" -gt "$peak" ] && peak=$rss
+  trace+="$(awk -v kb="$rss" 'BEGIN {printf "%.1f", kb / 1024}') "
   sleep 1
 done
 grep -E "Requests/sec|Latency|Non-2xx|Socket errors" "$WORK/wrk.out" || true
+[ -n "${TRACE:-}" ] && echo "VmRSS each second (MB): $trace"
 echo "while serving: peak VmRSS $(awk -v kb="$peak" 'BEGIN {printf "%.1f", kb / 1024}') MB; at the end: $(memory)"

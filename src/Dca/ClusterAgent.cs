@@ -71,19 +71,26 @@ internal static class ClusterAgent
         {
             ServerLimits.Apply(kestrel.Limits, options.Admission);
             var certificates = kestrel.ApplicationServices.GetRequiredService<ServerCertificateSource>();
+            var tlsLogger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IdleTlsBuffers));
             kestrel.Listen(options.BindAddress, options.CommandPortNumber, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 // Before UseHttps: a connection over the limit is closed before its handshake costs anything.
-                listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().Command.Connections(next));
+                var admission = kestrel.ApplicationServices.GetRequiredService<ServerLimits>().Command;
+                listen.Use(admission.Connections);
+                listen.Use(admission.Handshakes.Before);
                 listen.UseHttps(https => ServerTls.Configure(https, certificates, options.LegacyTls));
+                listen.Use(HandshakeGate.After);
+                listen.Use(next => IdleTlsBuffers.Connections(next, tlsLogger));
             });
             if (options.ExternalMetrics.Enabled)
             {
                 kestrel.Listen(options.BindAddress, options.ExternalMetrics.Port, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.Use(next => kestrel.ApplicationServices.GetRequiredService<ServerLimits>().ExternalMetrics!.Connections(next));
+                    var admission = kestrel.ApplicationServices.GetRequiredService<ServerLimits>().ExternalMetrics!;
+                    listen.Use(admission.Connections);
+                    listen.Use(admission.Handshakes.Before);
                     listen.UseHttps(https =>
                     {
                         ServerTls.Configure(https, certificates, options.LegacyTls);
@@ -92,6 +99,8 @@ internal static class ClusterAgent
                         https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
                         https.AllowAnyClientCertificate();
                     });
+                    listen.Use(HandshakeGate.After);
+                    listen.Use(next => IdleTlsBuffers.Connections(next, tlsLogger));
                 });
             }
             kestrel.Listen(options.BindAddress, options.HealthPortNumber);

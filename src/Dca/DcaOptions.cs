@@ -184,6 +184,9 @@ internal sealed record DcaOptions
     public static readonly OptionDefinition MaxConnections = new("DCA_MAX_CONNECTIONS", null, "10000",
         "Open connections per HTTPS port; past 90 % of it requests get 503 with Retry-After, beyond it new connections are closed at once (each open TLS connection holds ~85 KB)");
 
+    public static readonly OptionDefinition MaxConcurrentHandshakes = new("DCA_MAX_CONCURRENT_HANDSHAKES", null, "32",
+        "TLS handshakes in progress per HTTPS port; others wait up to 1 s for a slot, then start regardless; 0: no limit (each handshake holds ~50 KB while it runs)");
+
     public static readonly OptionDefinition MaxInFlight = new("DCA_MAX_INFLIGHT_REQUESTS", null, "512",
         "Requests handled at once per HTTPS port; beyond it requests get 503 with Retry-After");
 
@@ -204,7 +207,7 @@ internal sealed record DcaOptions
         ClusterChecksRebalancePeriod, ClusterChecksRebalanceImprovement, ExternalMetricsEnabled, ExternalMetricsPort, ExternalMetricsMaxAge, ExternalMetricsBackend, ExternalMetricsPrometheus, UseDatadogMetrics, ExternalMetricsTokenReview,
         AppKey, ExternalMetricsApiKey, ExternalMetricsAppKey, ExternalMetricsEndpoint, ExternalMetricsAggregator, ExternalMetricsRollup,
         ExternalMetricsBucketSize, ExternalMetricsRefresh, ExternalMetricsChunkSize, IntakeOptions.ApiKey, IntakeOptions.Site, IntakeOptions.DdUrl,
-        IdleTimeout, MaxConnections, MaxInFlight, MaxRequestsPerConnection, OverloadRetryAfter,
+        IdleTimeout, MaxConnections, MaxConcurrentHandshakes, MaxInFlight, MaxRequestsPerConnection, OverloadRetryAfter,
         AgentLogging.LogLevelOption, AgentLogging.LogFormatJsonOption,
     ];
 
@@ -338,6 +341,7 @@ internal sealed record DcaOptions
             {
                 IdleTimeout = source.Seconds(IdleTimeout, 1, 3600),
                 MaxConnections = source.Int(MaxConnections, 1, 1_000_000),
+                MaxConcurrentHandshakes = source.Int(MaxConcurrentHandshakes, 0, 1_000_000),
                 MaxInFlight = source.Int(MaxInFlight, 1, 1_000_000),
                 RequestsPerConnectionPerSecond = source.Double(MaxRequestsPerConnection, 0, 1_000_000),
                 RetryAfter = source.Seconds(OverloadRetryAfter, 1, 3600),

@@ -76,6 +76,11 @@ public sealed class TlsProcessTests
         var logs = string.Join('\n', dca.Process.Stderr);
         Assert.Contains(b.Thumbprint, logs, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY", logs, StringComparison.Ordinal);
+
+        // The native binary's runtime lets OpenSSL free idle connections' record buffers (IdleTlsBuffers, issue 4).
+        var released = System.Text.RegularExpressions.Regex.Match(metrics, @"^dca_tls_idle_buffers_released_total (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(released.Success && long.Parse(released.Groups[1].Value, CultureInfo.InvariantCulture) > 0, metrics);
+        Assert.DoesNotContain("keep their OpenSSL buffers", logs, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> Files(X509Certificate2 certificate)

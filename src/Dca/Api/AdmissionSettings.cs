@@ -16,6 +16,13 @@ internal sealed record AdmissionSettings
     public int MaxConnections { get; init; } = 10_000;
 
     /// <summary>
+    /// <c>DCA_MAX_CONCURRENT_HANDSHAKES</c> (32; 0: no limit): TLS handshakes in progress per HTTPS port (<see cref="HandshakeGate"/>).
+    /// Others wait for a slot, up to 1 s, then start regardless. A handshake costs ~1 ms of CPU; what the limit saves is
+    /// the ~50 KB each one holds while it runs, all at once when a fleet reconnects.
+    /// </summary>
+    public int MaxConcurrentHandshakes { get; init; } = 32;
+
+    /// <summary>
     /// <c>DCA_MAX_INFLIGHT_REQUESTS</c> (512): requests being handled at once per HTTPS port. Beyond it a
     /// request is answered 503 with <c>Retry-After</c>. The hot routes copy pre-serialized bytes and leave
     /// at once; what piles up is slow work (relays to the leader, external metrics, /status).

@@ -141,8 +141,14 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             w.Counter("dca_intake_retries_total", "Intake requests retried.", sink.Retries);
             w.Counter("dca_intake_failures_total", "Intake sends given up.", sink.Failures);
         }
+        w.Counter("dca_tls_idle_buffers_released_total", "TLS connections whose OpenSSL record buffers are freed while idle (SSL_MODE_RELEASE_BUFFERS); 0 with TLS connections made means this runtime does not allow it (logged once).", IdleTlsBuffers.Released);
         var gc = GC.GetGCMemoryInfo();
         w.Gauge("dca_process_resident_bytes", "Resident set size of the process.", Environment.WorkingSet);
+        if (Dca.Hosting.WorkingSetTrimmer.NativeHeap() is { } native)
+        {
+            w.Gauge("dca_native_heap_bytes", "The native heap (glibc): bytes allocated (OpenSSL, zlib, the runtime) and bytes free inside it, whose pages come back into the resident size as they are reused.", native.Allocated, "state=\"allocated\"");
+            w.Gauge("dca_native_heap_bytes", "", native.Free, "state=\"free\"");
+        }
         w.Gauge("dca_gc_heap_size_bytes", "Managed heap size after the last collection.", gc.HeapSizeBytes);
         w.Gauge("dca_gc_committed_bytes", "Memory committed by the garbage collector.", gc.TotalCommittedBytes);
         w.Gauge("dca_gc_fragmented_bytes", "Free space inside the managed heap.", gc.FragmentedBytes);

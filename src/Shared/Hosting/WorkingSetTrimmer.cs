@@ -149,6 +149,37 @@ internal static partial class WorkingSetTrimmer
         return (start, end);
     }
 
+    /// <summary>
+    /// The native heap (glibc's <c>mallinfo2</c>, all arenas): bytes allocated (mapped blocks included) and bytes free
+    /// inside it; null where glibc is older than 2.33 or not the allocator. Free bytes whose pages were returned
+    /// (<c>malloc_trim</c>) still count as free here, and come back into the resident size as allocations reuse them.
+    /// </summary>
+    public static (long Allocated, long Free)? NativeHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        try
+        {
+            var info = MallInfo2();
+            return ((long)(info.Uordblks + info.Hblkhd), (long)info.Fordblks);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2Result
+    {
+        public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallinfo2")]
+    private static partial MallInfo2Result MallInfo2();
+
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
 
