@@ -141,7 +141,7 @@ internal sealed class AgentStatus(KubernetesClient client, SnapshotHolder holder
             w.Counter("dca_intake_retries_total", "Intake requests retried.", sink.Retries);
             w.Counter("dca_intake_failures_total", "Intake sends given up.", sink.Failures);
         }
-        w.Counter("dca_tls_idle_buffers_released_total", "TLS connections whose OpenSSL record buffers are freed while idle (SSL_MODE_RELEASE_BUFFERS); 0 with TLS connections made means this runtime does not allow it (logged once).", IdleTlsBuffers.Released);
+        w.Counter("dca_tls_idle_buffers_released_total", "TLS connections whose OpenSSL record buffers are freed while idle (SSL_MODE_RELEASE_BUFFERS). Where the runtime does not allow it, the first TLS connection logs why and this stays 0.", IdleTlsBuffers.Released);
         var gc = GC.GetGCMemoryInfo();
         w.Gauge("dca_process_resident_bytes", "Resident set size of the process.", Environment.WorkingSet);
         if (Dca.Hosting.WorkingSetTrimmer.NativeHeap() is { } native)

@@ -39,7 +39,7 @@ internal sealed partial class ApiAdmission
         _logger = logger;
         // Past 90 % of the connection limit each request is answered 503 (see Requests);
         // a limit under 10 has no such margin.
-        Handshakes = new HandshakeGate(settings.MaxConcurrentHandshakes, HandshakeGate.MaxWait);
+        Handshakes = new HandshakeGate(settings.MaxConcurrentHandshakes, HandshakeGate.MaxWait, HandshakeGate.SlotLease, time);
         _softConnections = settings.MaxConnections >= 10 ? settings.MaxConnections - (settings.MaxConnections / 10) : settings.MaxConnections;
         if (settings.RequestsPerConnectionPerSecond > 0)
         {

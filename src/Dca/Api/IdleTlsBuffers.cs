@@ -24,14 +24,16 @@ internal static unsafe partial class IdleTlsBuffers
     private const long SslModeReleaseBuffers = 0x10; // SSL_MODE_RELEASE_BUFFERS
     private const int RtldLazy = 1, RtldNoLoad = 4;
 
-    // The names the runtime's OpenSSL shim tries, in its order: the first one loaded is the one SslStream uses.
-    private static readonly string[] s_libraries = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.10", "libssl.so"];
+    // The names the runtime's OpenSSL shim tries on Linux (after CLR_OPENSSL_VERSION_OVERRIDE), in its order.
+    private static readonly string[] s_libraries = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10"];
 
     private static readonly Lazy<string?> s_unavailable = new(Find);
     private static FieldInfo? s_securityContext;
     private static PropertyInfo? s_sslHandle;
     private static Type? s_sslHandleType;
     private static delegate* unmanaged<nint, int, long, nint, long> s_sslCtrl;
+    private static delegate* unmanaged<nint, int, long, nint, long> s_contextCtrl;
+    private static delegate* unmanaged<nint, nint> s_contextOf;
     private static long s_released;
     private static int s_reported;
 
@@ -71,11 +73,11 @@ internal static unsafe partial class IdleTlsBuffers
             {
                 return false;
             }
-            _ = Control(ssl, SslModeReleaseBuffers);
+            _ = Control(ssl, SslModeReleaseBuffers, onContext: true);
             Interlocked.Increment(ref s_released);
             return true;
         }
-        catch (Exception e) when (e is ObjectDisposedException or TargetInvocationException or InvalidCastException)
+        catch (Exception e) when (e is ObjectDisposedException or TargetInvocationException or TargetException or InvalidCastException)
         {
             // The connection closed during the handshake's last step: nothing to release.
             return false;
@@ -84,7 +86,7 @@ internal static unsafe partial class IdleTlsBuffers
 
     /// <summary>The stream's OpenSSL mode bits (<c>SSL_get_mode</c>), null where it cannot be read: for tests.</summary>
     internal static long? Mode(SslStream stream) =>
-        Unavailable is null && SslOf(stream) is { } ssl ? Control(ssl, 0) : null;
+        Unavailable is null && SslOf(stream) is { } ssl ? Control(ssl, 0, onContext: false) : null;
 
     private static SafeHandle? SslOf(SslStream stream)
     {
@@ -94,14 +96,23 @@ internal static unsafe partial class IdleTlsBuffers
         return ssl is null || ssl.IsInvalid ? null : ssl;
     }
 
-    /// <summary><c>SSL_ctrl(SSL_CTRL_MODE)</c>: adds the bits and returns the mode.</summary>
-    private static long Control(SafeHandle ssl, long bits)
+    /// <summary>
+    /// <c>SSL_ctrl(SSL_CTRL_MODE)</c>: adds the bits and returns the mode. With <paramref name="onContext"/>, on the
+    /// connection's <c>SSL_CTX</c> too (which the runtime caches per certificate): from OpenSSL 3.2 a connection's write
+    /// record layer takes the mode when the handshake creates it, so only later connections free both buffers.
+    /// </summary>
+    private static long Control(SafeHandle ssl, long bits, bool onContext)
     {
         var added = false;
         try
         {
             ssl.DangerousAddRef(ref added);
-            return s_sslCtrl(ssl.DangerousGetHandle(), SslCtrlMode, bits, 0);
+            var handle = ssl.DangerousGetHandle();
+            if (onContext && s_contextOf(handle) is var context and not 0 && (s_contextCtrl(context, SslCtrlMode, 0, 0) & bits) != bits)
+            {
+                _ = s_contextCtrl(context, SslCtrlMode, bits, 0);
+            }
+            return s_sslCtrl(handle, SslCtrlMode, bits, 0);
         }
         finally
         {
@@ -115,7 +126,22 @@ internal static unsafe partial class IdleTlsBuffers
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Both members are named as constants, which the trimmer and ILC keep; if a runtime lacks them, Find says so and nothing else changes.")]
     [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "The type name is a constant, kept by the trimmer and ILC.")]
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The type is named as a constant above, kept with its properties.")]
+    [DynamicDependency("_securityContext", typeof(SslStream))]
+    [DynamicDependency("SslContext", "System.Net.Security.SafeDeleteSslContext", "System.Net.Security")]
     private static string? Find()
+    {
+        try
+        {
+            return FindMembers();
+        }
+        catch (Exception e)
+        {
+            // Whatever this runtime or libc does not have: connections keep their buffers, nothing else changes.
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
+    private static string? FindMembers()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -137,17 +163,23 @@ internal static unsafe partial class IdleTlsBuffers
         {
             return $"this runtime ({Environment.Version}) keeps SslStream's OpenSSL object where it is not looked for";
         }
-        foreach (var name in s_libraries)
+        // Only a library already loaded (RTLD_NOLOAD), and only one: another OpenSSL's SSL_ctrl on this one's object would be fatal.
+        var names = Environment.GetEnvironmentVariable("CLR_OPENSSL_VERSION_OVERRIDE") is { Length: > 0 } version
+            ? [$"libssl.so.{version}", .. s_libraries] : s_libraries;
+        var loaded = names.Distinct(StringComparer.Ordinal).Select(name => DlOpen(name, RtldLazy | RtldNoLoad)).Where(handle => handle != 0).Distinct().ToList();
+        if (loaded.Count != 1)
         {
-            // Only a library already loaded (RTLD_NOLOAD): calling another OpenSSL with this one's SSL object would be fatal.
-            var library = DlOpen(name, RtldLazy | RtldNoLoad);
-            if (library != 0 && NativeLibrary.TryGetExport(library, "SSL_ctrl", out var ctrl))
-            {
-                s_sslCtrl = (delegate* unmanaged<nint, int, long, nint, long>)ctrl;
-                return null;
-            }
+            return loaded.Count == 0 ? "no libssl loaded" : "more than one libssl loaded";
         }
-        return "no loaded libssl exports SSL_ctrl";
+        if (!NativeLibrary.TryGetExport(loaded[0], "SSL_ctrl", out var ctrl) || !NativeLibrary.TryGetExport(loaded[0], "SSL_CTX_ctrl", out var contextCtrl)
+            || !NativeLibrary.TryGetExport(loaded[0], "SSL_get_SSL_CTX", out var contextOf))
+        {
+            return "the loaded libssl lacks SSL_ctrl, SSL_CTX_ctrl or SSL_get_SSL_CTX";
+        }
+        s_sslCtrl = (delegate* unmanaged<nint, int, long, nint, long>)ctrl;
+        s_contextCtrl = (delegate* unmanaged<nint, int, long, nint, long>)contextCtrl;
+        s_contextOf = (delegate* unmanaged<nint, nint>)contextOf;
+        return null;
     }
 
     [LibraryImport("libc", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]

@@ -63,14 +63,14 @@ internal sealed partial class ServerLimits : IDisposable
     /// <summary>A wave has passed when fewer than this many handshakes happened since the previous check.</summary>
     public const int WaveQuiet = 10;
 
-    /// <summary>Checks between two compactions after waves: a client reconnecting in waves costs at most one ~50 ms pause per 10 s.</summary>
-    private const int WaveCompactionGap = 10;
+    /// <summary>Checks between two compactions: a client reconnecting in waves costs at most one ~50 ms pause per 10 s.</summary>
+    private const int CompactionGap = 10;
 
     private readonly bool _returnIdleMemory;
     private long _checks;
     private long _acceptedAtLastReturn;
     private long _acceptedAtLastCheck;
-    private long _lastWaveCompaction = -WaveCompactionGap;
+    private long _lastCompaction = -CompactionGap;
 
     /// <summary>
     /// Every <see cref="StormCheckPeriod"/>: after a connection storm, everything it held (<see cref="ReturnMemoryAfterStorms"/>).
@@ -107,13 +107,12 @@ internal sealed partial class ServerLimits : IDisposable
                 return;
             }
             _acceptedAtLastReturn = accepted;
-            var compact = periodic || check - _lastWaveCompaction >= WaveCompactionGap;
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             var before = Environment.WorkingSet;
-            var compacted = Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory(allowCompaction: compact);
-            if (compacted && !periodic)
+            var compacted = Dca.Hosting.WorkingSetTrimmer.ReturnIdleMemory(allowCompaction: check - _lastCompaction >= CompactionGap);
+            if (compacted)
             {
-                _lastWaveCompaction = check;
+                _lastCompaction = check;
             }
             Log.IdleMemoryReturned(_logger, compacted, (before - Environment.WorkingSet) / 1048576.0,
                 System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);

@@ -6,12 +6,13 @@ namespace Dca.Tests.Api;
 
 /// <summary>
 /// ISSUE 4 and 11: at most <c>DCA_MAX_CONCURRENT_HANDSHAKES</c> TLS handshakes run at once per port; the next starts
-/// when one ends, however it ends, and a connection that waited too long starts anyway (a stalled client cannot hold
-/// the others out).
+/// when one ends, however it ends; a stalled handshake gives up its slot after its lease, and a connection that waited
+/// too long starts anyway (stalled clients cannot hold the others out).
 /// </summary>
 public sealed class HandshakeGateTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    private readonly ManualTimeProvider _time = new();
 
     /// <summary>A connection through Before -> (the handshake: waits for <see cref="Handshake"/>) -> After -> Done.</summary>
     private sealed class Connection
@@ -47,7 +48,7 @@ public sealed class HandshakeGateTests
     [Fact]
     public async Task Before_SlotsTaken_NextHandshakeStartsWhenOneEnds()
     {
-        var gate = new HandshakeGate(2, Long);
+        var gate = new HandshakeGate(2, Long, Long, _time);
         var first = new Connection().Start(gate);
         var second = new Connection().Start(gate);
         var third = new Connection().Start(gate);
@@ -64,7 +65,7 @@ public sealed class HandshakeGateTests
     [Fact]
     public async Task Before_HandshakeFails_ItsSlotGoesToTheNext()
     {
-        var gate = new HandshakeGate(1, Long);
+        var gate = new HandshakeGate(1, Long, Long, _time);
         var failing = new Connection { Succeeds = false }.Start(gate);
         var next = new Connection().Start(gate);
         await failing.Started.Task.WithTimeout();
@@ -81,26 +82,53 @@ public sealed class HandshakeGateTests
     [Fact]
     public async Task Before_WaitedTooLong_StartsWithoutASlotAndIsCounted()
     {
-        var gate = new HandshakeGate(1, TimeSpan.FromMilliseconds(50));
+        var gate = new HandshakeGate(1, TimeSpan.FromSeconds(1), Long, _time);
         var stalled = new Connection().Start(gate);
         await stalled.Started.Task.WithTimeout();
-
         var patient = new Connection().Start(gate);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(patient.Started.Task.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
 
         await patient.Started.Task.WithTimeout();
         Assert.Equal(1, gate.WaitedOut);
-        // Its end does not give back a slot it never took: the stalled one still holds the only one.
+        // Its end gives back no slot it never took: the stalled one still holds the only one.
         patient.Handshake.SetResult();
         await patient.Run.WithTimeout();
         var after = new Connection().Start(gate);
+        Assert.False(after.Started.Task.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1));
         await after.Started.Task.WithTimeout();
         Assert.Equal(2, gate.WaitedOut);
     }
 
     [Fact]
+    public async Task Before_HandshakeOutlastsItsLease_SlotGoesToTheNext()
+    {
+        var gate = new HandshakeGate(1, Long, TimeSpan.FromMilliseconds(500), _time);
+        var stalled = new Connection().Start(gate);
+        await stalled.Started.Task.WithTimeout();
+        var next = new Connection().Start(gate);
+        Assert.False(next.Started.Task.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        await next.Started.Task.WithTimeout();
+        Assert.Equal(0, gate.WaitedOut);
+        // The stalled one finishing later gives back nothing more: one slot, held by the next.
+        stalled.Handshake.SetResult();
+        await stalled.Done.Task.WithTimeout();
+        var third = new Connection().Start(gate);
+        Assert.False(third.Started.Task.IsCompleted);
+        next.Handshake.SetResult();
+        await third.Started.Task.WithTimeout();
+    }
+
+    [Fact]
     public async Task Before_ClientGoneWhileWaiting_NoHandshake()
     {
-        var gate = new HandshakeGate(1, Long);
+        var gate = new HandshakeGate(1, Long, Long, _time);
         var holder = new Connection().Start(gate);
         await holder.Started.Task.WithTimeout();
         using var closed = new CancellationTokenSource();
@@ -117,7 +145,7 @@ public sealed class HandshakeGateTests
     [Fact]
     public async Task Before_NoLimit_PassesEveryConnectionThrough()
     {
-        var gate = new HandshakeGate(0, Long);
+        var gate = new HandshakeGate(0, Long, Long, _time);
         var connections = Enumerable.Range(0, 100).Select(_ => new Connection().Start(gate)).ToList();
 
         await Task.WhenAll(connections.Select(c => c.Started.Task)).WithTimeout();
