@@ -127,7 +127,6 @@ internal static unsafe partial class IdleTlsBuffers
     [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "The type name is a constant, kept by the trimmer and ILC.")]
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The type is named as a constant above, kept with its properties.")]
     [DynamicDependency("_securityContext", typeof(SslStream))]
-    [DynamicDependency("SslContext", "System.Net.Security.SafeDeleteSslContext", "System.Net.Security")]
     private static string? Find()
     {
         try
