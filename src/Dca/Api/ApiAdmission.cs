@@ -37,9 +37,9 @@ internal sealed partial class ApiAdmission
         _port = port;
         _time = time;
         _logger = logger;
+        Handshakes = new HandshakeGate(settings.MaxConcurrentHandshakes, HandshakeGate.MaxWait, HandshakeGate.SlotLease, time);
         // Past 90 % of the connection limit each request is answered 503 (see Requests);
         // a limit under 10 has no such margin.
-        Handshakes = new HandshakeGate(settings.MaxConcurrentHandshakes, HandshakeGate.MaxWait, HandshakeGate.SlotLease, time);
         _softConnections = settings.MaxConnections >= 10 ? settings.MaxConnections - (settings.MaxConnections / 10) : settings.MaxConnections;
         if (settings.RequestsPerConnectionPerSecond > 0)
         {
@@ -175,7 +175,7 @@ internal sealed partial class ApiAdmission
         var port = $"port=\"{_port}\"";
         writer.Gauge("dca_api_open_connections", "Open connections per HTTPS port.", OpenConnections, port);
         writer.Gauge("dca_api_inflight_requests", "Requests being handled per HTTPS port.", InFlight, port);
-        writer.Counter("dca_api_handshakes_ungated_total", "TLS handshakes started without waiting for DCA_MAX_CONCURRENT_HANDSHAKES after 1 s in the queue.", Handshakes.WaitedOut, port);
+        writer.Counter("dca_api_handshakes_ungated_total", "TLS handshakes that waited 1 s for one of the DCA_MAX_CONCURRENT_HANDSHAKES slots and started without one.", Handshakes.WaitedOut, port);
         writer.Counter("dca_api_refused_connections_total", "Connections closed at once because the port had DCA_MAX_CONNECTIONS open.", RejectedConnections, port);
         writer.Counter("dca_api_shed_requests_total", "Requests refused to shed load: 503 (inflight) or 429 (connection_rate), with Retry-After.",
             ShedInFlight, port + ",reason=\"inflight\"");

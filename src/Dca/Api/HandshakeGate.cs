@@ -44,9 +44,9 @@ internal sealed class HandshakeGate
     public ConnectionDelegate Before(ConnectionDelegate next) => _slots is null ? next : async connection =>
     {
         bool entered;
-        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        using (var deadline = new CancellationTokenSource(_maxWait, _time))
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, connection.ConnectionClosed))
         {
-            using var deadline = _time.CreateTimer(static state => Cancel((CancellationTokenSource)state!), wait, _maxWait, Timeout.InfiniteTimeSpan);
             try
             {
                 await _slots.WaitAsync(wait.Token).ConfigureAwait(false);
@@ -79,18 +79,6 @@ internal sealed class HandshakeGate
             slot.Release(); // The handshake failed or timed out: After never ran.
         }
     };
-
-    private static void Cancel(CancellationTokenSource source)
-    {
-        try
-        {
-            source.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The wait ended as the deadline fired.
-        }
-    }
 
     /// <summary>After <c>UseHttps</c>: the handshake is done, its slot goes to the next one.</summary>
     public static ConnectionDelegate After(ConnectionDelegate next) => connection =>

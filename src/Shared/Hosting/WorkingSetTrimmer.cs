@@ -105,8 +105,9 @@ internal static partial class WorkingSetTrimmer
     public static bool StartupReleased => Volatile.Read(ref s_startupReleased);
 
     /// <summary>
-    /// For long-running servers, between bursts (every 30 s): returns the native heap's free pages (<c>malloc_trim</c>;
-    /// OpenSSL frees each TLS handshake's buffers and glibc keeps them: ~6 MB while serving 200 connections) and, when
+    /// For long-running servers, between bursts (dca: every 10 s, and once a wave of TLS handshakes has passed): returns
+    /// the native heap's free pages (<c>malloc_trim</c>; OpenSSL frees each TLS handshake's buffers and glibc keeps them:
+    /// ~6 MB while serving 200 connections) and, when
     /// the managed heap has committed an eighth (and 2 MB) more than the last full collection kept — garbage
     /// that churn promoted to the old generation, which a non-concurrent collector otherwise keeps for minutes — compacts
     /// it, when <paramref name="allowCompaction"/>. Returns whether it compacted.
