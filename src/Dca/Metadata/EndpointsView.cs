@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Dca.Kubernetes.Informers;
 using Dca.Kubernetes.Models;
@@ -15,22 +16,30 @@ internal readonly record struct NodeMembership(string Node, Membership Membershi
 /// default) or a core/v1 Endpoints: its key and version, the service and the counted endpoints, packed.
 /// Counted means the target is a Pod with a node and, unless readiness is ignored
 /// (<c>DD_KUBERNETES_KUBE_SERVICE_IGNORE_READINESS</c>), the endpoint is ready, as in Datadog's
-/// metadata controller. A 5,000-node cluster has ~135,000 endpoints: packed, one costs a node and a
-/// namespace reference (both interned) plus its pod name in UTF-8, ~50 bytes instead of ~140 for the
-/// parsed slice; and no <see cref="ObjectMeta"/> is kept (a cluster of 100,000 one-endpoint services
+/// metadata controller. A 5,000-node cluster has ~135,000 endpoints. Packed, one costs a node reference
+/// (interned) and what its pod name does not share with the others': the pods behind a service are
+/// mostly one ReplicaSet's, <c>app-5d8f7c9b6d-x7k2p</c>, and their names share all but the last 5 bytes.
+/// The namespace is kept once (an endpoint's pod is in its slice's namespace; an Endpoints' addresses
+/// may name others, kept then per entry). ~14 bytes an endpoint in the 5k profile, instead of ~140 for
+/// the parsed slice; and no <see cref="ObjectMeta"/> is kept (a cluster of 100,000 one-endpoint services
 /// keeps ~250 bytes a slice, its key and store entry included, less than half what a slim ObjectMeta-based copy cost).
 /// </summary>
 internal sealed class EndpointMembers : IStoredObject
 {
-    // The first entry's node and namespace in fields and the others' in one array (node at 2i, namespace
-    // at 2i + 1 for entry i + 1): most slices have one or a few endpoints, and an array costs 24 bytes
-    // before its first element.
+    // The first entry's node in a field and the others' in an array: most slices have one or a few
+    // endpoints, and an array costs 24 bytes before its first element.
     private readonly string? _node0;
-    private readonly string? _namespace0;
-    private readonly string[]? _places;
+    private readonly string[]? _nodes;
+    // Every entry's namespace, unless _namespaces (entries 1 on) says otherwise.
+    private readonly string _namespace;
+    private readonly string[]? _namespaces;
+    // UTF-8: the prefix all pod names share (_prefix bytes), then the rest of each name in entry order.
     private readonly byte[] _names;
-    // Where each pod name ends in _names; null for a single entry (its name is all of _names).
-    private readonly int[]? _nameEnds;
+    private readonly int _prefix;
+    // The length of every rest when they are all equal (one ReplicaSet's pods), else -1 and _restEnds
+    // says where each ends in _names.
+    private readonly int _rest;
+    private readonly int[]? _restEnds;
 
     private EndpointMembers(string key, ulong version, string service, List<(string Node, string Namespace, string Pod)> members)
     {
@@ -39,32 +48,77 @@ internal sealed class EndpointMembers : IStoredObject
         Service = service;
         if (members.Count == 0)
         {
+            _namespace = "";
             _names = [];
             return;
         }
-        (_node0, _namespace0, _) = members[0];
+        (_node0, _namespace, _) = members[0];
         if (members.Count > 1)
         {
-            _places = new string[(members.Count - 1) * 2];
-            _nameEnds = new int[members.Count];
+            _nodes = new string[members.Count - 1];
+            for (var i = 1; i < members.Count; i++)
+            {
+                _nodes[i - 1] = members[i].Node;
+                if (_namespaces is null && !string.Equals(members[i].Namespace, _namespace, StringComparison.Ordinal))
+                {
+                    _namespaces = new string[members.Count - 1];
+                    for (var j = 1; j < i; j++)
+                    {
+                        _namespaces[j - 1] = _namespace;
+                    }
+                }
+                _namespaces?[i - 1] = members[i].Namespace;
+            }
         }
+
+        // Every name encoded once into a scratch buffer, then the shared prefix and the rests copied out.
         var length = 0;
         foreach (var member in members)
         {
             length += Encoding.UTF8.GetByteCount(member.Pod);
         }
-        _names = new byte[length];
-        var end = 0;
-        for (var i = 0; i < members.Count; i++)
+        var scratch = ArrayPool<byte>.Shared.Rent(length);
+        var ends = ArrayPool<int>.Shared.Rent(members.Count);
+        try
         {
-            var (node, ns, pod) = members[i];
-            if (i > 0)
+            var end = 0;
+            for (var i = 0; i < members.Count; i++)
             {
-                _places![2 * (i - 1)] = node;
-                _places[2 * (i - 1) + 1] = ns;
+                end += Encoding.UTF8.GetBytes(members[i].Pod, scratch.AsSpan(end));
+                ends[i] = end;
             }
-            end += Encoding.UTF8.GetBytes(pod, _names.AsSpan(end));
-            _nameEnds?[i] = end;
+            var first = scratch.AsSpan(0, ends[0]);
+            _prefix = first.Length;
+            var sameRest = true;
+            for (var i = 1; i < members.Count && _prefix > 0; i++)
+            {
+                _prefix = first[.._prefix].CommonPrefixLength(scratch.AsSpan(ends[i - 1], ends[i] - ends[i - 1]));
+            }
+            _rest = ends[0] - _prefix;
+            for (var i = 1; i < members.Count; i++)
+            {
+                sameRest &= ends[i] - ends[i - 1] - _prefix == _rest;
+            }
+            _names = new byte[length - ((members.Count - 1) * _prefix)];
+            first[.._prefix].CopyTo(_names);
+            var at = _prefix;
+            if (!sameRest)
+            {
+                _rest = -1;
+                _restEnds = new int[members.Count];
+            }
+            for (var i = 0; i < members.Count; i++)
+            {
+                var start = (i == 0 ? 0 : ends[i - 1]) + _prefix;
+                scratch.AsSpan(start, ends[i] - start).CopyTo(_names.AsSpan(at));
+                at += ends[i] - start;
+                _restEnds?[i] = at;
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(ends);
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
@@ -80,26 +134,74 @@ internal sealed class EndpointMembers : IStoredObject
     /// <summary>The service the endpoints belong to.</summary>
     public string Service { get; }
 
-    public int Count => _node0 is null ? 0 : 1 + (_places?.Length ?? 0) / 2;
+    public int Count => _node0 is null ? 0 : 1 + (_nodes?.Length ?? 0);
 
-    public string NodeAt(int i) => i == 0 ? _node0! : _places![2 * (i - 1)];
+    public string NodeAt(int i) => i == 0 ? _node0! : _nodes![i - 1];
 
     /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
-    public Membership MembershipAt(int i) => new(NamespaceAt(i), Encoding.UTF8.GetString(PodNameAt(i)), Service);
+    public Membership MembershipAt(int i)
+    {
+        var rest = RestAt(i);
+        var length = _prefix + rest.Length;
+        Span<byte> name = length <= 256 ? stackalloc byte[256] : new byte[length];
+        _names.AsSpan(0, _prefix).CopyTo(name);
+        rest.CopyTo(name[_prefix..]);
+        return new(NamespaceAt(i), Encoding.UTF8.GetString(name[..length]), Service);
+    }
 
     /// <summary>The namespace of entry <paramref name="i"/>.</summary>
-    public string NamespaceAt(int i) => i == 0 ? _namespace0! : _places![2 * (i - 1) + 1];
+    public string NamespaceAt(int i) => i == 0 || _namespaces is null ? _namespace : _namespaces[i - 1];
 
-    /// <summary>The pod name of entry <paramref name="i"/>, UTF-8, without decoding it.</summary>
-    public ReadOnlySpan<byte> PodNameAt(int i)
+    /// <summary>What entry <paramref name="i"/>'s pod name (UTF-8) has after the prefix every entry shares.</summary>
+    private ReadOnlySpan<byte> RestAt(int i)
     {
-        if (_nameEnds is null)
+        if (_restEnds is null)
         {
-            return _names;
+            return _names.AsSpan(_prefix + (i * _rest), _rest);
         }
-        var start = i == 0 ? 0 : _nameEnds[i - 1];
-        return _names.AsSpan(start, _nameEnds[i] - start);
+        var start = i == 0 ? _prefix : _restEnds[i - 1];
+        return _names.AsSpan(start, _restEnds[i] - start);
     }
+
+    /// <summary>Whether entry <paramref name="i"/> names the same pod as entry <paramref name="j"/> of <paramref name="other"/> (without decoding either).</summary>
+    public bool SamePodName(int i, EndpointMembers other, int j)
+    {
+        var rest = RestAt(i);
+        var otherRest = other.RestAt(j);
+        if (_prefix + rest.Length != other._prefix + otherRest.Length)
+        {
+            return false;
+        }
+        return _prefix <= other._prefix
+            ? SameSplit(_names.AsSpan(0, _prefix), rest, other._names.AsSpan(0, other._prefix), otherRest)
+            : SameSplit(other._names.AsSpan(0, other._prefix), otherRest, _names.AsSpan(0, _prefix), rest);
+
+        // Two names of equal length, each as prefix and rest, the first prefix the shorter: it starts the second
+        // prefix, whose remainder starts the first rest, whose remainder is the second rest.
+        static bool SameSplit(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> longerPrefix, ReadOnlySpan<byte> otherRest)
+        {
+            var overlap = longerPrefix.Length - prefix.Length;
+            return longerPrefix.StartsWith(prefix) && rest[..overlap].SequenceEqual(longerPrefix[prefix.Length..])
+                && rest[overlap..].SequenceEqual(otherRest);
+        }
+    }
+
+    /// <summary>A hash of entry <paramref name="i"/>'s pod name that does not depend on where its prefix ends (FNV-1a, seeded per process).</summary>
+    public int PodNameHash(int i)
+    {
+        var hash = s_nameHashSeed;
+        foreach (var b in _names.AsSpan(0, _prefix))
+        {
+            hash = (hash ^ b) * 16_777_619u;
+        }
+        foreach (var b in RestAt(i))
+        {
+            hash = (hash ^ b) * 16_777_619u;
+        }
+        return (int)hash;
+    }
+
+    private static readonly uint s_nameHashSeed = 2_166_136_261u ^ (uint)Random.Shared.Next();
 
     private static string KeyOf(ObjectMeta metadata, Func<string, string>? sameKey) =>
         sameKey is null ? metadata.Key : sameKey(metadata.Key);

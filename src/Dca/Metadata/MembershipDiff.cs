@@ -60,14 +60,9 @@ internal sealed class MembershipDiff
             string.Equals(x.Members.NodeAt(x.Index), y.Members.NodeAt(y.Index), StringComparison.Ordinal)
             && string.Equals(x.Members.Service, y.Members.Service, StringComparison.Ordinal)
             && string.Equals(x.Members.NamespaceAt(x.Index), y.Members.NamespaceAt(y.Index), StringComparison.Ordinal)
-            && x.Members.PodNameAt(x.Index).SequenceEqual(y.Members.PodNameAt(y.Index));
+            && x.Members.SamePodName(x.Index, y.Members, y.Index);
 
-        public int GetHashCode(Entry e)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(e.Members.PodNameAt(e.Index));
-            hash.Add(e.Members.NodeAt(e.Index), StringComparer.Ordinal);
-            return hash.ToHashCode();
-        }
+        public int GetHashCode(Entry e) =>
+            HashCode.Combine(e.Members.PodNameHash(e.Index), StringComparer.Ordinal.GetHashCode(e.Members.NodeAt(e.Index)));
     }
 }

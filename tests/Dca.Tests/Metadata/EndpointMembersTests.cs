@@ -82,6 +82,43 @@ public class EndpointMembersTests
     }
 
     [Fact]
+    public void FromSlice_KeepsEveryPodNameAndNamespace_WhateverTheyShare()
+    {
+        var random = new Random(11);
+        string[] stems = ["web-5d8f7c9b6d-", "web-5d8f7c9b6d-x", "web-6f4b9c8d7e-", "api-", "", "é-ü-", "日本-"];
+        for (var round = 0; round < 500; round++)
+        {
+            var endpoints = Enumerable.Range(0, random.Next(1, 40)).Select(i => new SliceEndpoint(
+                "n" + random.Next(5), "Pod",
+                stems[random.Next(random.Next(3) == 0 ? stems.Length : 2)] + new string((char)('a' + random.Next(26)), random.Next(1, 7)) + i,
+                random.Next(6) == 0 ? "other" : null, true)).ToArray();
+
+            var members = EndpointMembers.FromSlice(Slice("web", endpoints), ignoreReadiness: false);
+
+            Assert.Equal(
+                endpoints.Select(e => new NodeMembership(e.NodeName!, new(e.TargetNamespace ?? "shop", e.TargetName!, "web"))),
+                EndpointMembers.Members(members));
+        }
+    }
+
+    [Fact]
+    public void Diff_SamePodStoredWithADifferentSharedPrefix_IsUnchanged()
+    {
+        // Before, both names share "web-5d8f7c9b6d-"; after, web-…-abcde shares nothing with the new pod.
+        var before = EndpointMembers.FromSlice(Slice("web",
+            new SliceEndpoint("n1", "Pod", "web-5d8f7c9b6d-abcde", null, true),
+            new SliceEndpoint("n2", "Pod", "web-5d8f7c9b6d-fghij", null, true)), false);
+        var after = EndpointMembers.FromSlice(Slice("web",
+            new SliceEndpoint("n1", "Pod", "web-5d8f7c9b6d-abcde", null, true),
+            new SliceEndpoint("n3", "Pod", "canary-x", null, true)), false);
+
+        var change = new MembershipDiff().Compute(before, after);
+
+        Assert.NotNull(change);
+        Assert.Equal(["n2", "n3"], change.Value.Dirty.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Diff_MarksOnlyNodesWhoseMembershipsChanged()
     {
         var before = EndpointMembers.FromSlice(Slice("web",
