@@ -19,27 +19,32 @@ internal readonly record struct NodeMembership(string Node, Membership Membershi
 /// metadata controller. A 5,000-node cluster has ~135,000 endpoints. Packed, one costs a node reference
 /// (interned) and what its pod name does not share with the others': the pods behind a service are
 /// mostly one ReplicaSet's, <c>app-5d8f7c9b6d-x7k2p</c>, and their names share all but the last 5 bytes.
-/// The namespace is kept once (an endpoint's pod is in its slice's namespace; an Endpoints' addresses
-/// may name others, kept then per entry). ~14 bytes an endpoint in the 5k profile, instead of ~140 for
-/// the parsed slice; and no <see cref="ObjectMeta"/> is kept (a cluster of 100,000 one-endpoint services
-/// keeps ~250 bytes a slice, its key and store entry included, less than half what a slim ObjectMeta-based copy cost).
+/// The namespace is kept once unless the entries' differ (a target may name another namespace than its
+/// object's). ~14 bytes an endpoint in the 5k profile, instead of ~140 for the parsed slice; and no
+/// <see cref="ObjectMeta"/> is kept (a cluster of 100,000 one-endpoint services keeps ~250 bytes a slice,
+/// its key and store entry included, less than half what a slim ObjectMeta-based copy cost).
 /// </summary>
 internal sealed class EndpointMembers : IStoredObject
 {
-    // The first entry's node in a field and the others' in an array: most slices have one or a few
-    // endpoints, and an array costs 24 bytes before its first element.
+    // The first entry in fields, the others in Others: most slices have one or a few endpoints, and an
+    // object costs 16 bytes and an array 24 before their first field or element.
     private readonly string? _node0;
-    private readonly string[]? _nodes;
-    // Every entry's namespace, unless _namespaces (entries 1 on) says otherwise.
+    // Every entry's namespace, unless Others.Namespaces says otherwise.
     private readonly string _namespace;
-    private readonly string[]? _namespaces;
-    // UTF-8: the prefix all pod names share (_prefix bytes), then the rest of each name in entry order.
+    // UTF-8: the prefix all pod names share (all of the name for a single entry), then the rest of each name in entry order.
     private readonly byte[] _names;
-    private readonly int _prefix;
-    // The length of every rest when they are all equal (one ReplicaSet's pods), else -1 and _restEnds
-    // says where each ends in _names.
-    private readonly int _rest;
-    private readonly int[]? _restEnds;
+    private readonly Others? _others;
+
+    /// <summary>Entries 1 on, and where the names' shared prefix ends.</summary>
+    private sealed class Others(string[] nodes, string[]? namespaces, int prefix, int[]? restEnds)
+    {
+        public readonly string[] Nodes = nodes;
+        // Null when every entry is in the first entry's namespace.
+        public readonly string[]? Namespaces = namespaces;
+        public readonly int Prefix = prefix;
+        // Where each entry's rest ends in _names; null when all rests have the same length (one ReplicaSet's pods).
+        public readonly int[]? RestEnds = restEnds;
+    }
 
     private EndpointMembers(string key, ulong version, string service, List<(string Node, string Namespace, string Pod)> members)
     {
@@ -52,23 +57,23 @@ internal sealed class EndpointMembers : IStoredObject
             _names = [];
             return;
         }
-        (_node0, _namespace, _) = members[0];
-        if (members.Count > 1)
+        (_node0, _namespace, var pod0) = members[0];
+        if (members.Count == 1)
         {
-            _nodes = new string[members.Count - 1];
-            for (var i = 1; i < members.Count; i++)
+            _names = Encoding.UTF8.GetBytes(pod0);
+            return;
+        }
+        var nodes = new string[members.Count - 1];
+        string[]? namespaces = null;
+        for (var i = 1; i < members.Count; i++)
+        {
+            nodes[i - 1] = members[i].Node;
+            if (namespaces is null && !string.Equals(members[i].Namespace, _namespace, StringComparison.Ordinal))
             {
-                _nodes[i - 1] = members[i].Node;
-                if (_namespaces is null && !string.Equals(members[i].Namespace, _namespace, StringComparison.Ordinal))
-                {
-                    _namespaces = new string[members.Count - 1];
-                    for (var j = 1; j < i; j++)
-                    {
-                        _namespaces[j - 1] = _namespace;
-                    }
-                }
-                _namespaces?[i - 1] = members[i].Namespace;
+                namespaces = new string[members.Count - 1];
+                namespaces.AsSpan(0, i - 1).Fill(_namespace);
             }
+            namespaces?[i - 1] = members[i].Namespace;
         }
 
         // Every name encoded once into a scratch buffer, then the shared prefix and the rests copied out.
@@ -88,32 +93,28 @@ internal sealed class EndpointMembers : IStoredObject
                 ends[i] = end;
             }
             var first = scratch.AsSpan(0, ends[0]);
-            _prefix = first.Length;
-            var sameRest = true;
-            for (var i = 1; i < members.Count && _prefix > 0; i++)
+            var prefix = first.Length;
+            for (var i = 1; i < members.Count && prefix > 0; i++)
             {
-                _prefix = first[.._prefix].CommonPrefixLength(scratch.AsSpan(ends[i - 1], ends[i] - ends[i - 1]));
+                prefix = first[..prefix].CommonPrefixLength(scratch.AsSpan(ends[i - 1], ends[i] - ends[i - 1]));
             }
-            _rest = ends[0] - _prefix;
+            var sameRest = true;
             for (var i = 1; i < members.Count; i++)
             {
-                sameRest &= ends[i] - ends[i - 1] - _prefix == _rest;
+                sameRest &= ends[i] - ends[i - 1] == ends[0];
             }
-            _names = new byte[length - ((members.Count - 1) * _prefix)];
-            first[.._prefix].CopyTo(_names);
-            var at = _prefix;
-            if (!sameRest)
-            {
-                _rest = -1;
-                _restEnds = new int[members.Count];
-            }
+            _names = new byte[length - ((members.Count - 1) * prefix)];
+            first[..prefix].CopyTo(_names);
+            var restEnds = sameRest ? null : new int[members.Count];
+            var at = prefix;
             for (var i = 0; i < members.Count; i++)
             {
-                var start = (i == 0 ? 0 : ends[i - 1]) + _prefix;
+                var start = (i == 0 ? 0 : ends[i - 1]) + prefix;
                 scratch.AsSpan(start, ends[i] - start).CopyTo(_names.AsSpan(at));
                 at += ends[i] - start;
-                _restEnds?[i] = at;
+                restEnds?[i] = at;
             }
+            _others = new Others(nodes, namespaces, prefix, restEnds);
         }
         finally
         {
@@ -134,47 +135,68 @@ internal sealed class EndpointMembers : IStoredObject
     /// <summary>The service the endpoints belong to.</summary>
     public string Service { get; }
 
-    public int Count => _node0 is null ? 0 : 1 + (_nodes?.Length ?? 0);
+    public int Count => _node0 is null ? 0 : 1 + (_others?.Nodes.Length ?? 0);
 
-    public string NodeAt(int i) => i == 0 ? _node0! : _nodes![i - 1];
+    public string NodeAt(int i) => i == 0 ? _node0! : _others!.Nodes[i - 1];
+
+    /// <summary>The namespace of entry <paramref name="i"/>.</summary>
+    public string NamespaceAt(int i) => i == 0 || _others?.Namespaces is not { } namespaces ? _namespace : namespaces[i - 1];
 
     /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
     public Membership MembershipAt(int i)
     {
+        var prefix = Prefix;
         var rest = RestAt(i);
-        var length = _prefix + rest.Length;
-        Span<byte> name = length <= 256 ? stackalloc byte[256] : new byte[length];
-        _names.AsSpan(0, _prefix).CopyTo(name);
-        rest.CopyTo(name[_prefix..]);
-        return new(NamespaceAt(i), Encoding.UTF8.GetString(name[..length]), Service);
+        string pod;
+        if (rest.IsEmpty || prefix.IsEmpty)
+        {
+            pod = Encoding.UTF8.GetString(rest.IsEmpty ? prefix : rest);
+        }
+        else
+        {
+            // Joined before decoding: the prefix may end inside a multi-byte character.
+            var length = prefix.Length + rest.Length;
+            Span<byte> name = length <= 256 ? stackalloc byte[length] : new byte[length];
+            prefix.CopyTo(name);
+            rest.CopyTo(name[prefix.Length..]);
+            pod = Encoding.UTF8.GetString(name);
+        }
+        return new(NamespaceAt(i), pod, Service);
     }
 
-    /// <summary>The namespace of entry <paramref name="i"/>.</summary>
-    public string NamespaceAt(int i) => i == 0 || _namespaces is null ? _namespace : _namespaces[i - 1];
+    /// <summary>The UTF-8 prefix every entry's pod name shares.</summary>
+    private ReadOnlySpan<byte> Prefix => _names.AsSpan(0, _others?.Prefix ?? _names.Length);
 
-    /// <summary>What entry <paramref name="i"/>'s pod name (UTF-8) has after the prefix every entry shares.</summary>
+    /// <summary>What entry <paramref name="i"/>'s pod name (UTF-8) has after <see cref="Prefix"/>.</summary>
     private ReadOnlySpan<byte> RestAt(int i)
     {
-        if (_restEnds is null)
+        if (_others is not { } others)
         {
-            return _names.AsSpan(_prefix + (i * _rest), _rest);
+            return default;
         }
-        var start = i == 0 ? _prefix : _restEnds[i - 1];
-        return _names.AsSpan(start, _restEnds[i] - start);
+        if (others.RestEnds is not { } ends)
+        {
+            var rest = (_names.Length - others.Prefix) / (others.Nodes.Length + 1);
+            return _names.AsSpan(others.Prefix + (i * rest), rest);
+        }
+        var start = i == 0 ? others.Prefix : ends[i - 1];
+        return _names.AsSpan(start, ends[i] - start);
     }
 
     /// <summary>Whether entry <paramref name="i"/> names the same pod as entry <paramref name="j"/> of <paramref name="other"/> (without decoding either).</summary>
     public bool SamePodName(int i, EndpointMembers other, int j)
     {
+        var prefix = Prefix;
         var rest = RestAt(i);
+        var otherPrefix = other.Prefix;
         var otherRest = other.RestAt(j);
-        if (_prefix + rest.Length != other._prefix + otherRest.Length)
+        if (prefix.Length + rest.Length != otherPrefix.Length + otherRest.Length)
         {
             return false;
         }
-        return _prefix <= other._prefix
-            ? SameSplit(_names.AsSpan(0, _prefix), rest, other._names.AsSpan(0, other._prefix), otherRest)
-            : SameSplit(other._names.AsSpan(0, other._prefix), otherRest, _names.AsSpan(0, _prefix), rest);
+        return prefix.Length <= otherPrefix.Length
+            ? SameSplit(prefix, rest, otherPrefix, otherRest)
+            : SameSplit(otherPrefix, otherRest, prefix, rest);
 
         // Two names of equal length, each as prefix and rest, the first prefix the shorter: it starts the second
         // prefix, whose remainder starts the first rest, whose remainder is the second rest.
@@ -186,19 +208,22 @@ internal sealed class EndpointMembers : IStoredObject
         }
     }
 
-    /// <summary>A hash of entry <paramref name="i"/>'s pod name that does not depend on where its prefix ends (FNV-1a, seeded per process).</summary>
+    /// <summary>
+    /// A hash of entry <paramref name="i"/>'s pod name that does not depend on where its prefix ends (FNV-1a, seeded per
+    /// process; a crafted collision slows one object's diff, of at most a few thousand entries).
+    /// </summary>
     public int PodNameHash(int i)
     {
         var hash = s_nameHashSeed;
-        foreach (var b in _names.AsSpan(0, _prefix))
+        foreach (var b in Prefix)
         {
-            hash = (hash ^ b) * 16_777_619u;
+            hash = unchecked((hash ^ b) * 16_777_619u);
         }
         foreach (var b in RestAt(i))
         {
-            hash = (hash ^ b) * 16_777_619u;
+            hash = unchecked((hash ^ b) * 16_777_619u);
         }
-        return (int)hash;
+        return unchecked((int)hash);
     }
 
     private static readonly uint s_nameHashSeed = 2_166_136_261u ^ (uint)Random.Shared.Next();

@@ -85,12 +85,18 @@ public class EndpointMembersTests
     public void FromSlice_KeepsEveryPodNameAndNamespace_WhateverTheyShare()
     {
         var random = new Random(11);
-        string[] stems = ["web-5d8f7c9b6d-", "web-5d8f7c9b6d-x", "web-6f4b9c8d7e-", "api-", "", "é-ü-", "日本-"];
-        for (var round = 0; round < 500; round++)
+        // Stems that share leading bytes inside a character (日/旧: E6 97 A5 / E6 97 A7; é/è: C3 A9 / C3 A8) put the
+        // shared prefix's end inside it.
+        string[] stems = ["web-5d8f7c9b6d-", "web-5d8f7c9b6d-x", "web-6f4b9c8d7e-", "api-", "", "é-", "è-", "日-", "旧-"];
+        for (var round = 0; round < 1_000; round++)
         {
+            // Half the rounds as one ReplicaSet's pods: every name of the same length.
+            var sameLength = round % 2 == 0;
             var endpoints = Enumerable.Range(0, random.Next(1, 40)).Select(i => new SliceEndpoint(
                 "n" + random.Next(5), "Pod",
-                stems[random.Next(random.Next(3) == 0 ? stems.Length : 2)] + new string((char)('a' + random.Next(26)), random.Next(1, 7)) + i,
+                sameLength
+                    ? stems[round % stems.Length] + new string((char)('a' + random.Next(26)), 5)
+                    : stems[random.Next(random.Next(3) == 0 ? stems.Length : 2)] + new string((char)('a' + random.Next(26)), random.Next(1, 7)) + i,
                 random.Next(6) == 0 ? "other" : null, true)).ToArray();
 
             var members = EndpointMembers.FromSlice(Slice("web", endpoints), ignoreReadiness: false);
@@ -99,6 +105,17 @@ public class EndpointMembersTests
                 endpoints.Select(e => new NodeMembership(e.NodeName!, new(e.TargetNamespace ?? "shop", e.TargetName!, "web"))),
                 EndpointMembers.Members(members));
         }
+    }
+
+    [Theory]
+    [InlineData("日-a", "旧-b")]
+    [InlineData("é-1", "è-1")]
+    public void FromSlice_NamesSharingPartOfACharacter_AreKeptWhole(string first, string second)
+    {
+        var members = EndpointMembers.FromSlice(Slice("web",
+            new SliceEndpoint("n1", "Pod", first, null, true), new SliceEndpoint("n2", "Pod", second, null, true)), false);
+
+        Assert.Equal([first, second], EndpointMembers.Members(members).Select(m => m.Membership.Pod));
     }
 
     [Fact]
