@@ -182,7 +182,7 @@ internal sealed record DcaOptions
         "Seconds an idle keep-alive connection of the HTTPS ports stays open");
 
     public static readonly OptionDefinition MaxConnections = new("DCA_MAX_CONNECTIONS", null, "10000",
-        "Open connections per HTTPS port; past 90 % of it requests get 503 with Retry-After, beyond it new connections are closed at once (each open TLS connection holds ~85 KB)");
+        "Open connections per HTTPS port; past 90 % of it requests get 503 with Retry-After, beyond it new connections are closed at once (each open TLS connection holds ~75 KB)");
 
     public static readonly OptionDefinition MaxConcurrentHandshakes = new("DCA_MAX_CONCURRENT_HANDSHAKES", null, "32",
         "TLS handshakes in progress per HTTPS port; others wait up to 1 s for a slot, then start regardless; 0: no limit (each handshake holds ~50 KB while it runs)");

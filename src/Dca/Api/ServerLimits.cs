@@ -126,8 +126,8 @@ internal sealed partial class ServerLimits : IDisposable
     private int _returning;
 
     /// <summary>
-    /// Each open TLS connection holds ~85 KB, most of it OpenSSL's, in native memory the allocator keeps once freed:
-    /// after 10,000 node agents reconnected at once and then went idle, the process kept ~850 MB. When the connections
+    /// Each open TLS connection holds ~75 KB, most of it OpenSSL's, in native memory the allocator keeps once freed:
+    /// after 10,000 node agents reconnected at once and then went idle, the process kept ~750 MB. When the connections
     /// open have fallen to a quarter of a peak of at least <see cref="StormConnections"/>, the heap is compacted and
     /// free native memory returned (a few milliseconds, at most once per <see cref="StormCheckPeriod"/>).
     /// </summary>
