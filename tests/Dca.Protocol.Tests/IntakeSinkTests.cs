@@ -65,6 +65,23 @@ public class IntakeSinkTests
     }
 
     [Fact]
+    public async Task SendEventsAsync_ThrottledForAnHour_RetriesAfterTheLongestBackoff()
+    {
+        await using var intake = await TestIntake.StartAsync();
+        intake.Failures.Enqueue((HttpStatusCode.TooManyRequests, 3600));
+        using var sink = new DatadogIntakeSink(
+            new IntakeSinkOptions { ApiKey = ApiKey, BaseUri = intake.BaseUri, RetryMaxDelay = TimeSpan.FromMilliseconds(50) },
+            TimeProvider.System, NullLogger<DatadogIntakeSink>.Instance);
+
+        // An hour-long Retry-After honoured as given would outlast the guard.
+        await sink.SendEventsAsync([new IntakeEvent { Title = "t", Text = "x", DateHappened = 1700000000 }], CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, intake.Requests.Count);
+        Assert.Equal(1, sink.Sent);
+    }
+
+    [Fact]
     public async Task SendEventsAsync_WrongKey_FailsWithoutRetryOrShowingTheKey()
     {
         await using var intake = await TestIntake.StartAsync();

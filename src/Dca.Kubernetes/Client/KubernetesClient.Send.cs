@@ -89,16 +89,8 @@ public sealed partial class KubernetesClient
         return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        TimeSpan? delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
-        if (delay is not { } d)
-        {
-            return null;
-        }
-        return d < TimeSpan.Zero ? TimeSpan.Zero : d > _options.RetryMaxDelay ? _options.RetryMaxDelay : d;
-    }
+    private TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        Dca.Http.RetryAfter.Of(response.Headers, _time.GetUtcNow(), _options.RetryMaxDelay);
 
     /// <summary>
     /// Decodes the Status body of an error response (bounded read; a non-Status body is quoted). A body that is

@@ -291,12 +291,8 @@ public sealed class ClusterAgentClient : IDisposable
     /// The cluster agent's <c>Retry-After</c> when it sheds load (429, 503): seconds, or an HTTP date. Capped at
     /// the longest backoff so that a wrong value cannot silence a node agent for long.
     /// </summary>
-    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var delay = header?.Delta ?? (header?.Date is { } date ? date - _time.GetUtcNow() : null);
-        return delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, MaxRetryAfter.Ticks)) : null;
-    }
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
+        Dca.Http.RetryAfter.Of(response.Headers, _time.GetUtcNow(), MaxRetryAfter) is { } d && d > TimeSpan.Zero ? d : null;
 
     /// <summary>The longest <c>Retry-After</c> honoured (the node agent's longest backoff).</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(5);

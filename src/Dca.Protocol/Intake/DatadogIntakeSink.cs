@@ -124,7 +124,8 @@ public sealed partial class DatadogIntakeSink : IIntakeSink, IDisposable
                     throw new HttpRequestException(response.StatusCode == HttpStatusCode.Forbidden
                         ? failure + ": check DD_API_KEY and DD_SITE" : failure, null, response.StatusCode);
                 }
-                retryAfter = response.Headers.RetryAfter?.Delta;
+                // Seconds or a date, at most the longest backoff: a proxy answering "Retry-After: 3600" would hold events an hour per attempt.
+                retryAfter = Dca.Http.RetryAfter.Of(response.Headers, _time.GetUtcNow(), _options.RetryMaxDelay);
             }
             catch (HttpRequestException e) when (e.StatusCode is null)
             {
