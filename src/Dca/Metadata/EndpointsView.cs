@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Hashing;
 using System.Text;
 using Dca.Kubernetes.Informers;
 using Dca.Kubernetes.Models;
@@ -145,23 +146,27 @@ internal sealed class EndpointMembers : IStoredObject
     /// <summary>The membership of entry <paramref name="i"/> (decodes the pod name: an allocation, for the writer only).</summary>
     public Membership MembershipAt(int i)
     {
+        Span<byte> scratch = stackalloc byte[256];
+        return new(NamespaceAt(i), Encoding.UTF8.GetString(PodName(i, scratch)), Service);
+    }
+
+    /// <summary>
+    /// Entry <paramref name="i"/>'s UTF-8 pod name: where it lies whole in <c>_names</c>, else its prefix and rest joined
+    /// into <paramref name="scratch"/> (a new array when longer). Joined before any decoding: the prefix may end inside a character.
+    /// </summary>
+    private ReadOnlySpan<byte> PodName(int i, Span<byte> scratch)
+    {
         var prefix = Prefix;
         var rest = RestAt(i);
-        string pod;
         if (rest.IsEmpty || prefix.IsEmpty)
         {
-            pod = Encoding.UTF8.GetString(rest.IsEmpty ? prefix : rest);
+            return rest.IsEmpty ? prefix : rest;
         }
-        else
-        {
-            // Joined before decoding: the prefix may end inside a multi-byte character.
-            var length = prefix.Length + rest.Length;
-            Span<byte> name = length <= 256 ? stackalloc byte[length] : new byte[length];
-            prefix.CopyTo(name);
-            rest.CopyTo(name[prefix.Length..]);
-            pod = Encoding.UTF8.GetString(name);
-        }
-        return new(NamespaceAt(i), pod, Service);
+        var length = prefix.Length + rest.Length;
+        var name = length <= scratch.Length ? scratch[..length] : new byte[length];
+        prefix.CopyTo(name);
+        rest.CopyTo(name[prefix.Length..]);
+        return name;
     }
 
     /// <summary>The UTF-8 prefix every entry's pod name shares.</summary>
@@ -186,47 +191,19 @@ internal sealed class EndpointMembers : IStoredObject
     /// <summary>Whether entry <paramref name="i"/> names the same pod as entry <paramref name="j"/> of <paramref name="other"/> (without decoding either).</summary>
     public bool SamePodName(int i, EndpointMembers other, int j)
     {
-        var prefix = Prefix;
-        var rest = RestAt(i);
-        var otherPrefix = other.Prefix;
-        var otherRest = other.RestAt(j);
-        if (prefix.Length + rest.Length != otherPrefix.Length + otherRest.Length)
-        {
-            return false;
-        }
-        return prefix.Length <= otherPrefix.Length
-            ? SameSplit(prefix, rest, otherPrefix, otherRest)
-            : SameSplit(otherPrefix, otherRest, prefix, rest);
-
-        // Two names of equal length, each as prefix and rest, the first prefix the shorter: it starts the second
-        // prefix, whose remainder starts the first rest, whose remainder is the second rest.
-        static bool SameSplit(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> longerPrefix, ReadOnlySpan<byte> otherRest)
-        {
-            var overlap = longerPrefix.Length - prefix.Length;
-            return longerPrefix.StartsWith(prefix) && rest[..overlap].SequenceEqual(longerPrefix[prefix.Length..])
-                && rest[overlap..].SequenceEqual(otherRest);
-        }
+        Span<byte> scratch = stackalloc byte[256];
+        Span<byte> otherScratch = stackalloc byte[256];
+        return PodName(i, scratch).SequenceEqual(other.PodName(j, otherScratch));
     }
 
-    /// <summary>
-    /// A hash of entry <paramref name="i"/>'s pod name that does not depend on where its prefix ends (FNV-1a, seeded per
-    /// process; a crafted collision slows one object's diff, of at most a few thousand entries).
-    /// </summary>
+    /// <summary>A hash of entry <paramref name="i"/>'s pod name, wherever its prefix ends (XXH3, seeded per process).</summary>
     public int PodNameHash(int i)
     {
-        var hash = s_nameHashSeed;
-        foreach (var b in Prefix)
-        {
-            hash = unchecked((hash ^ b) * 16_777_619u);
-        }
-        foreach (var b in RestAt(i))
-        {
-            hash = unchecked((hash ^ b) * 16_777_619u);
-        }
-        return unchecked((int)hash);
+        Span<byte> scratch = stackalloc byte[256];
+        return unchecked((int)XxHash3.HashToUInt64(PodName(i, scratch), s_nameHashSeed));
     }
 
-    private static readonly uint s_nameHashSeed = 2_166_136_261u ^ (uint)Random.Shared.Next();
+    private static readonly long s_nameHashSeed = Random.Shared.NextInt64();
 
     private static string KeyOf(ObjectMeta metadata, Func<string, string>? sameKey) =>
         sameKey is null ? metadata.Key : sameKey(metadata.Key);
